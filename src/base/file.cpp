@@ -1,0 +1,128 @@
+#include "base/file.h"
+
+#include "base/scope_guard.h"
+#include "base/system.h"
+
+#include <fcntl.h>
+#include <random>
+#include <unistd.h>
+
+namespace corral {
+
+ErrorOr<std::string> read_file(const std::string& path, size_t max_size)
+{
+    Fd fd = TRY(sys::open(path, O_RDONLY));
+    return TRY_CONTEXT(sys::read_all(fd.get(), max_size), "reading '" + path + "'");
+}
+
+namespace {
+
+std::string temp_name_for(const std::string& path)
+{
+    // The random part only avoids collisions between concurrent writers; O_EXCL is
+    // what guarantees we never write into someone else's file.
+    static thread_local std::mt19937_64 generator { std::random_device {}() };
+    char suffix[17];
+    snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(generator()));
+    return path_dirname(path) + "/." + path_basename(path) + ".tmp-" + suffix;
+}
+
+} // namespace
+
+ErrorOr<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode, KeepMode keep)
+{
+    std::optional<struct stat> existing;
+    if (keep == KeepMode::Yes) {
+        auto st = sys::stat(path);
+        if (!st.is_error())
+            existing = st.value();
+        else if (st.error().code() != ENOENT)
+            return st.release_error();
+    }
+
+    std::string temp = temp_name_for(path);
+    Fd fd = TRY(sys::open(temp, O_WRONLY | O_CREAT | O_EXCL, mode & 07777));
+    ScopeGuard remove_temp([&] { (void)::unlink(temp.c_str()); /* best effort on the error path */ });
+
+    TRY_CONTEXT(sys::write_all(fd.get(), data), "writing '" + temp + "'");
+    // fchmod because open() applied the umask to `mode`.
+    if (existing) {
+        TRY(sys::fchmod(fd.get(), existing->st_mode & 07777));
+        if (existing->st_uid != ::geteuid() || existing->st_gid != ::getegid())
+            TRY(sys::fchown(fd.get(), existing->st_uid, existing->st_gid));
+    } else {
+        TRY(sys::fchmod(fd.get(), mode & 07777));
+    }
+    TRY(sys::fsync(fd.get()));
+    fd.reset();
+    TRY(sys::rename(temp, path));
+    remove_temp.disarm();
+
+    // The rename is only durable once the directory entry is on disk.
+    Fd dir = TRY(sys::open(path_dirname(path), O_RDONLY | O_DIRECTORY));
+    TRY(sys::fsync(dir.get()));
+    return {};
+}
+
+ErrorOr<void> mkdir_p(const std::string& path, mode_t mode)
+{
+    if (path.empty())
+        return Error::from_errno(ENOENT, "mkdir ''");
+    auto st = sys::stat(path);
+    if (!st.is_error()) {
+        if (!S_ISDIR(st->st_mode))
+            return Error::from_errno(ENOTDIR, "mkdir '" + path + "'");
+        return {};
+    }
+    if (st.error().code() != ENOENT)
+        return st.release_error();
+    std::string parent = path_dirname(path);
+    if (parent != path)
+        TRY(mkdir_p(parent, mode));
+    auto made = sys::mkdir(path, mode);
+    // Another process may have made it between our stat and mkdir.
+    if (made.is_error() && made.error().code() != EEXIST)
+        return made;
+    return {};
+}
+
+std::string path_dirname(std::string_view path)
+{
+    while (path.size() > 1 && path.back() == '/')
+        path.remove_suffix(1);
+    auto slash = path.rfind('/');
+    if (slash == std::string_view::npos)
+        return ".";
+    if (slash == 0)
+        return "/";
+    std::string_view dir = path.substr(0, slash);
+    while (dir.size() > 1 && dir.back() == '/')
+        dir.remove_suffix(1);
+    return std::string(dir);
+}
+
+std::string path_basename(std::string_view path)
+{
+    while (path.size() > 1 && path.back() == '/')
+        path.remove_suffix(1);
+    auto slash = path.rfind('/');
+    if (slash == std::string_view::npos || path == "/")
+        return std::string(path);
+    return std::string(path.substr(slash + 1));
+}
+
+std::string path_join(std::string_view base, std::string_view rest)
+{
+    std::string out(base);
+    while (!out.empty() && out.back() == '/')
+        out.pop_back();
+    while (!rest.empty() && rest.front() == '/')
+        rest.remove_prefix(1);
+    if (rest.empty())
+        return out.empty() ? "/" : out;
+    out += '/';
+    out += rest;
+    return out;
+}
+
+} // namespace corral

@@ -1,0 +1,41 @@
+#pragma once
+
+// Whole-file reads, crash-safe whole-file writes, and directory creation.
+
+#include "base/error.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+namespace corral {
+
+inline constexpr size_t DEFAULT_MAX_FILE_SIZE = 64 * 1024 * 1024;
+
+// Reads a whole file. ENOENT comes back as is so callers can treat absence apart.
+ErrorOr<std::string> read_file(const std::string& path, size_t max_size = DEFAULT_MAX_FILE_SIZE);
+
+enum class KeepMode {
+    No,  // the new file gets exactly `mode`
+    Yes, // an existing file keeps its mode and owner; a new one gets `mode`
+};
+
+// Replaces `path` with `data` so that a crash at any moment leaves either the old
+// or the new content, never a mix: a temporary file in the same directory is
+// written, fsync'd, renamed over the target, and the directory is fsync'd.
+ErrorOr<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+    KeepMode keep = KeepMode::Yes);
+
+// Creates `path` and its missing parents with `mode`. Existing directories are left
+// as they are; an existing non-directory is ENOTDIR.
+ErrorOr<void> mkdir_p(const std::string& path, mode_t mode);
+
+// Path helpers that work on strings only (no file system access).
+std::string path_dirname(std::string_view path);
+std::string path_basename(std::string_view path);
+// Joins with exactly one '/' between the parts. An absolute `rest` is appended, not
+// substituted, because callers use it to place a path under a root prefix.
+std::string path_join(std::string_view base, std::string_view rest);
+
+} // namespace corral

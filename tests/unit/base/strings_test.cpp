@@ -1,0 +1,69 @@
+#include "base/strings.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using corral::join;
+using corral::split;
+using corral::trim;
+using Parts = std::vector<std::string>;
+
+TEST(Split, SeparatesOnEveryOccurrence)
+{
+    EXPECT_EQ(split("a,b,c", ','), (Parts { "a", "b", "c" }));
+    EXPECT_EQ(split("key=value=more", '='), (Parts { "key", "value", "more" }));
+}
+
+TEST(Split, KeepsEmptyParts)
+{
+    EXPECT_EQ(split("a,,b", ','), (Parts { "a", "", "b" }));
+    EXPECT_EQ(split(",a,", ','), (Parts { "", "a", "" }));
+    EXPECT_EQ(split(",", ','), (Parts { "", "" }));
+    EXPECT_EQ(split("", ','), (Parts { "" }));
+}
+
+TEST(Split, WithoutSeparatorGivesWholeText)
+{
+    EXPECT_EQ(split("abc", ','), (Parts { "abc" }));
+    EXPECT_EQ(split("a b", ','), (Parts { "a b" }));
+}
+
+TEST(Trim, RemovesAsciiWhitespaceAtBothEnds)
+{
+    EXPECT_EQ(trim("  x  "), "x");
+    EXPECT_EQ(trim(" \t\r\n\v\fx y\f\v\n\r\t "), "x y");
+    EXPECT_EQ(trim("x"), "x");
+    EXPECT_EQ(trim("inner  space"), "inner  space");
+}
+
+TEST(Trim, AllWhitespaceOrEmptyGivesEmpty)
+{
+    EXPECT_EQ(trim(""), "");
+    EXPECT_EQ(trim(" "), "");
+    EXPECT_EQ(trim(" \t\n\r\v\f"), "");
+}
+
+TEST(Trim, ReturnsAViewIntoTheInput)
+{
+    std::string text = "  abc  ";
+    std::string_view trimmed = trim(text);
+    EXPECT_EQ(trimmed.data(), text.data() + 2);
+    EXPECT_EQ(trimmed.size(), 3u);
+}
+
+TEST(Join, PutsSeparatorBetweenParts)
+{
+    EXPECT_EQ(join({}, ","), "");
+    EXPECT_EQ(join({ "a" }, ","), "a");
+    EXPECT_EQ(join({ "a", "b", "c" }, ", "), "a, b, c");
+    EXPECT_EQ(join({ "", "" }, ","), ",");
+    EXPECT_EQ(join({ "a", "b" }, ""), "ab");
+}
+
+TEST(Join, InvertsSplit)
+{
+    for (std::string text : { "", ",", "a", "a,b", ",a,,b,", "no separators" })
+        EXPECT_EQ(join(split(text, ','), ","), text) << text;
+}
