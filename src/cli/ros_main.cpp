@@ -1,0 +1,91 @@
+// The `ros` command tree (reference §2.1): one table of verbs; each verb's work is
+// in its own file.
+
+#include "cli/ros.h"
+
+#include "base/log.h"
+#include "cli/config_verbs.h"
+#include "config/paths.h"
+
+#include <CLI/CLI.hpp>
+
+#ifndef CORRAL_VERSION
+#    define CORRAL_VERSION "dev"
+#endif
+
+namespace corral::cli {
+
+namespace {
+
+constexpr const char* KEY_HELP = "Keys are dotted paths such as rancher.network.dns.nameservers. A key "
+                                 "segment that itself contains dots is quoted or escaped: "
+                                 "rancher.sysctl.\"net.ipv4.ip_forward\" or rancher.sysctl.net\\.ipv4\\.ip_forward "
+                                 "(quote for the shell too: 'rancher.sysctl.\"net.ipv4.ip_forward\"').";
+
+void add_config_commands(CLI::App& ros, int& exit_code)
+{
+    auto paths = std::make_shared<config::Paths>(config::Paths::from_environment());
+    CLI::App* config = ros.add_subcommand("config", "configure settings");
+    config->alias("c");
+    config->require_subcommand(1);
+    config->footer(std::string(KEY_HELP) + "\nFiles are read under $ROS_ROOT (default /).");
+
+    auto key = std::make_shared<std::string>();
+    auto value = std::make_shared<std::string>();
+    auto input = std::make_shared<std::string>();
+
+    CLI::App* get = config->add_subcommand("get", "get the value of a key from the merged configuration");
+    get->add_option("key", *key, "the key")->required();
+    get->footer(KEY_HELP);
+    get->callback([=, &exit_code] { exit_code = config_get(*paths, *key); });
+
+    CLI::App* set = config->add_subcommand("set", "set a value in cloud-config.yml");
+    set->add_option("key", *key, "the key")->required();
+    set->add_option("value", *value, "the value, typed as on the kernel command line: true, 42, 1.5, [a,b], \"text\"")
+        ->required();
+    set->footer(KEY_HELP);
+    set->callback([=, &exit_code] { exit_code = config_set(*paths, *key, *value); });
+
+    CLI::App* merge = config->add_subcommand("merge", "merge YAML into cloud-config.yml");
+    merge->add_option("-i,--input", *input, "the YAML file to merge (default: standard input)");
+    merge->callback([=, &exit_code] { exit_code = config_merge(*paths, *input); });
+
+    auto export_options = std::make_shared<ExportOptions>();
+    CLI::App* exp = config->add_subcommand("export", "export the configuration");
+    exp->add_option("-o,--output", export_options->output, "write to this file (default: standard output)");
+    exp->add_flag("-p,--private", export_options->private_keys, "include ssh host keys, TLS keys and registry credentials");
+    exp->add_flag("-f,--full", export_options->full, "include the defaults (os-config.yml, oem-config.yml)");
+    exp->callback([=, &exit_code] { exit_code = config_export(*paths, *export_options); });
+
+    CLI::App* validate = config->add_subcommand("validate", "validate a cloud-config file");
+    validate->add_option("-i,--input", *input, "the file to validate (default: standard input)");
+    validate->callback([=, &exit_code] { exit_code = config_validate(*input); });
+
+    CLI::App* images = config->add_subcommand("images", "list the images of the system services");
+    images->add_option("-i,--input", *input, "read the services from this file instead of the merged configuration");
+    images->callback([=, &exit_code] { exit_code = config_images(*paths, *input); });
+
+    CLI::App* generate = config->add_subcommand("generate", "render a template from standard input against the environment");
+    generate->callback([&exit_code] { exit_code = config_generate(); });
+}
+
+} // namespace
+
+int ros_main(int argc, char** argv)
+{
+    log::set_program("ros");
+    CLI::App ros { "Control and configure CorralOS" };
+    ros.name("ros");
+    ros.require_subcommand(1);
+    ros.set_version_flag("-v,--version", std::string("ros version ") + CORRAL_VERSION);
+    int exit_code = 0;
+    add_config_commands(ros, exit_code);
+    try {
+        ros.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return ros.exit(e);
+    }
+    return exit_code;
+}
+
+} // namespace corral::cli

@@ -1,0 +1,36 @@
+// The CorralOS multicall binary. Like busybox, it picks the program by the name it
+// was started as (argv[0]); every applet links to this one file. Any name without
+// an applet of its own runs the `ros` CLI, as in RancherOS.
+
+#include "cli/ros.h"
+
+#include <cstring>
+#include <string_view>
+
+namespace {
+
+struct Applet {
+    std::string_view name;
+    int (*main)(int argc, char** argv);
+};
+
+// Applets are added here as their components arrive (init, system-dockerd,
+// system-docker, respawn, netconf, cloud-init-save, cloud-init-execute, halt,
+// poweroff, reboot, shutdown).
+constexpr Applet APPLETS[] = {
+    { "ros", corral::cli::ros_main },
+};
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::string_view name = argc > 0 && argv[0] ? argv[0] : "ros";
+    if (auto slash = name.rfind('/'); slash != std::string_view::npos)
+        name.remove_prefix(slash + 1);
+    for (auto const& applet : APPLETS) {
+        if (applet.name == name)
+            return applet.main(argc, argv);
+    }
+    return corral::cli::ros_main(argc, argv);
+}
