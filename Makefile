@@ -1,6 +1,7 @@
 # CorralOS: the commands a newcomer and CI run.
 #   make            install build dependencies, build everything (build/)
-#   make test       the above, then every CTest label, then the fuzzers briefly
+#   make test       the above, then every CTest label, the same under ASan+UBSan, then
+#                   the fuzzers briefly
 #   make asan       build and test with AddressSanitizer + UBSan (build-asan/)
 #   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 
@@ -25,6 +26,7 @@ build: deps $(BUILD)/build.ninja
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory asan
 	$(MAKE) --no-print-directory fuzz
 
 $(ASAN_BUILD)/build.ninja: | deps

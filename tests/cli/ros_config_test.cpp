@@ -260,3 +260,26 @@ TEST_F(RosConfig, VersionAndUsage)
     auto alias = ros({ "c", "get", "rancher.console" });
     EXPECT_EQ(alias.out, "default\n");
 }
+
+TEST_F(RosConfig, ExportThenMergeRoundTrips)
+{
+    write("/var/lib/rancher/conf/cloud-config.d/boot.yml",
+        "hostname: box\nwrite_files:\n- path: /etc/motd\n  permissions: \"0644\"\n  content: |\n    line one\n    line two\n");
+    write("/var/lib/rancher/conf/cloud-config.yml",
+        "rancher:\n  sysctl:\n    net.ipv4.ip_forward: \"1\"\n  network:\n    interfaces:\n      eth0: {address: 10.0.0.2/24, mtu: 1400}\n");
+    auto exported = ros({ "config", "export" });
+    ASSERT_EQ(exported.status.code(), 0) << exported.err;
+
+    // Into an empty root, then out again: the same document.
+    std::string other = m_root + "/other";
+    SpawnOptions merge;
+    merge.argv = { m_binary, "config", "merge" };
+    merge.env = std::vector<std::string> { "ROS_ROOT=" + other };
+    auto merged = run(merge, exported.out).value();
+    ASSERT_EQ(merged.status.code(), 0) << merged.err;
+    SpawnOptions again = merge;
+    again.argv = { m_binary, "config", "export" };
+    auto second = run(again).value();
+    EXPECT_EQ(second.out, exported.out);
+    EXPECT_NE(second.out.find("content: |\n    line one\n    line two\n"), std::string::npos) << second.out;
+}
