@@ -4,6 +4,7 @@
 #                   the fuzzers briefly
 #   make asan       build and test with AddressSanitizer + UBSan (build-asan/)
 #   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS
+#   make bench      run every benchmark under bench/ against its peers (needs root)
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -11,7 +12,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test asan fuzz clean
+.PHONY: all deps build test asan fuzz bench clean
 
 all: build
 
@@ -42,6 +43,9 @@ $(FUZZ_BUILD)/build.ninja: | deps
 fuzz: deps $(FUZZ_BUILD)/build.ninja
 	ninja -C $(FUZZ_BUILD) -j $(JOBS) fuzzers
 	cd $(FUZZ_BUILD) && CORRAL_FUZZ_SECONDS=$(FUZZ_SECONDS) ctest --output-on-failure -L fuzz
+
+bench: build
+	bench/image_load/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -7,7 +7,9 @@ packages=(
     # toolchain
     g++ cmake ninja-build ccache pkg-config make
     # libraries
-    libyaml-cpp-dev libcli11-dev
+    libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libarchive-dev libssl-dev libcurl4-openssl-dev
+    # test peers: the stock docker CLI and dockerd, a registry, skopeo, test images
+    docker.io docker-registry skopeo busybox-static
     # tests: GoogleTest, and clang with compiler-rt for the libFuzzer targets
     libgtest-dev libgmock-dev clang libclang-rt-14-dev
 )

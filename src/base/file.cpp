@@ -3,8 +3,12 @@
 #include "base/scope_guard.h"
 #include "base/system.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <memory>
 #include <random>
+#include <set>
+#include <vector>
 #include <unistd.h>
 
 namespace corral {
@@ -123,6 +127,106 @@ std::string path_join(std::string_view base, std::string_view rest)
     out += '/';
     out += rest;
     return out;
+}
+
+} // namespace corral
+
+namespace corral {
+
+namespace {
+
+// Removes everything inside the directory open as `dirfd` (which it takes).
+ErrorOr<void> remove_children(Fd dirfd, const std::string& shown)
+{
+    DIR* dir = ::fdopendir(dirfd.get());
+    if (!dir)
+        return Error::from_syscall("fdopendir '" + shown + "'");
+    dirfd.release(); // the DIR owns it now
+    std::unique_ptr<DIR, int (*)(DIR*)> guard(dir, ::closedir);
+    std::vector<std::string> subdirectories;
+    while (struct dirent* entry = ::readdir(dir)) {
+        std::string_view name = entry->d_name;
+        if (name == "." || name == "..")
+            continue;
+        if (::unlinkat(::dirfd(dir), entry->d_name, 0) == 0)
+            continue;
+        if (errno == EISDIR || errno == EPERM)
+            subdirectories.emplace_back(name);
+        else if (errno != ENOENT)
+            return Error::from_syscall("unlink '" + shown + "/" + std::string(name) + "'");
+    }
+    for (auto const& name : subdirectories) {
+        int child = ::openat(::dirfd(dir), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (child < 0)
+            return Error::from_syscall("open '" + shown + "/" + name + "'");
+        TRY(remove_children(Fd(child), shown + "/" + name));
+        if (::unlinkat(::dirfd(dir), name.c_str(), AT_REMOVEDIR) < 0 && errno != ENOENT)
+            return Error::from_syscall("rmdir '" + shown + "/" + name + "'");
+    }
+    return {};
+}
+
+ErrorOr<void> add_sizes(Fd dirfd, const std::string& shown, int64_t& total, std::set<std::pair<dev_t, ino_t>>& seen)
+{
+    DIR* dir = ::fdopendir(dirfd.get());
+    if (!dir)
+        return Error::from_syscall("fdopendir '" + shown + "'");
+    dirfd.release();
+    std::unique_ptr<DIR, int (*)(DIR*)> guard(dir, ::closedir);
+    while (struct dirent* entry = ::readdir(dir)) {
+        std::string_view name = entry->d_name;
+        if (name == "." || name == "..")
+            continue;
+        struct stat st { };
+        if (::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            return Error::from_syscall("stat '" + shown + "/" + std::string(name) + "'");
+        if (S_ISREG(st.st_mode)) {
+            if (st.st_nlink == 1 || seen.insert({ st.st_dev, st.st_ino }).second)
+                total += st.st_size;
+        } else if (S_ISDIR(st.st_mode)) {
+            int child = ::openat(::dirfd(dir), entry->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (child < 0)
+                return Error::from_syscall("open '" + shown + "/" + std::string(name) + "'");
+            TRY(add_sizes(Fd(child), shown + "/" + std::string(name), total, seen));
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+ErrorOr<void> remove_tree(const std::string& path)
+{
+    auto st = sys::lstat(path);
+    if (st.is_error())
+        return st.error().code() == ENOENT ? ErrorOr<void>() : ErrorOr<void>(st.release_error());
+    if (S_ISDIR(st->st_mode)) {
+        Fd dir = TRY(sys::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+        TRY(remove_children(std::move(dir), path));
+        if (::rmdir(path.c_str()) < 0 && errno != ENOENT)
+            return Error::from_syscall("rmdir '" + path + "'");
+        return {};
+    }
+    if (::unlink(path.c_str()) < 0 && errno != ENOENT)
+        return Error::from_syscall("unlink '" + path + "'");
+    return {};
+}
+
+ErrorOr<int64_t> tree_size(const std::string& path)
+{
+    Fd dir = TRY(sys::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW));
+    int64_t total = 0;
+    std::set<std::pair<dev_t, ino_t>> seen;
+    TRY(add_sizes(std::move(dir), path, total, seen));
+    return total;
+}
+
+ErrorOr<void> sync_filesystem(const std::string& path)
+{
+    Fd fd = TRY(sys::open(path, O_RDONLY));
+    if (::syncfs(fd.get()) < 0)
+        return Error::from_syscall("syncfs '" + path + "'");
+    return {};
 }
 
 } // namespace corral

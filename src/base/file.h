@@ -4,6 +4,7 @@
 
 #include "base/error.h"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,5 +38,21 @@ std::string path_basename(std::string_view path);
 // Joins with exactly one '/' between the parts. An absolute `rest` is appended, not
 // substituted, because callers use it to place a path under a root prefix.
 std::string path_join(std::string_view base, std::string_view rest);
+
+} // namespace corral
+
+namespace corral {
+
+// Removes `path` and everything below it without following symlinks (a symlink is
+// removed, never its target). A missing path is not an error.
+ErrorOr<void> remove_tree(const std::string& path);
+
+// The sum of the sizes of the regular files below `path` (not following symlinks),
+// counting a hard-linked file once.
+ErrorOr<int64_t> tree_size(const std::string& path);
+
+// Flushes the whole file system holding `path` (syncfs(2)): cheaper than an fsync
+// per file when a directory of many new files must be durable before a rename.
+ErrorOr<void> sync_filesystem(const std::string& path);
 
 } // namespace corral
