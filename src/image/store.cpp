@@ -583,7 +583,8 @@ ErrorOr<Deletion> Store::prune(const PruneOptions& options)
     std::lock_guard lock(m_mutex);
     Deletion total;
     std::vector<Digest> candidates;
-    for (auto const& [id, record] : m_images) {
+    for (auto const& entry : m_images) {
+        const Digest& id = entry.first;
         bool tagged = std::any_of(m_references.begin(), m_references.end(), [&](auto const& r) { return r.second == id; });
         if ((tagged && !options.all) || (options.in_use && options.in_use(id)))
             continue;
