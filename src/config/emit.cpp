@@ -4,11 +4,42 @@
 
 #include "config/yaml.h"
 
+#include <cstdint>
 #include <cstdio>
 
 namespace corral::config {
 
 namespace {
+
+// The code point at text[i] (UTF-8), advancing i; input is valid UTF-8 because
+// parse_yaml() refuses anything else and the other producers copy such text.
+uint32_t next_code_point(std::string_view text, size_t& i)
+{
+    unsigned char c = static_cast<unsigned char>(text[i++]);
+    int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    uint32_t cp = extra == 3 ? c & 0x07 : extra == 2 ? c & 0x0F : extra == 1 ? c & 0x1F : c;
+    for (int k = 0; k < extra && i < text.size(); ++k)
+        cp = (cp << 6) | (static_cast<unsigned char>(text[i++]) & 0x3F);
+    return cp;
+}
+
+// Characters YAML reads as line breaks or byte-order marks, or that are not
+// printable: they may appear only escaped in double quotes.
+bool needs_escape(uint32_t cp)
+{
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 || cp == 0xFEFF
+        || cp == 0xFFFE || cp == 0xFFFF;
+}
+
+bool has_escaped_characters(std::string_view text, bool allow_newline)
+{
+    for (size_t i = 0; i < text.size();) {
+        uint32_t cp = next_code_point(text, i);
+        if (needs_escape(cp) && !(allow_newline && cp == '\n'))
+            return true;
+    }
+    return false;
+}
 
 bool is_indicator(char c)
 {
@@ -43,10 +74,10 @@ bool plain_safe_string(std::string_view text)
         return false;
     if (text.back() == ':')
         return false;
+    if (has_escaped_characters(text, false))
+        return false;
     for (size_t i = 0; i < text.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c == 0x7f)
-            return false;
         if (c == ':' && i + 1 < text.size() && (text[i + 1] == ' ' || text[i + 1] == '\t'))
             return false;
         if (c == '#' && i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\t'))
@@ -58,21 +89,22 @@ bool plain_safe_string(std::string_view text)
 std::string double_quoted(std::string_view text)
 {
     std::string out = "\"";
-    for (char ch : text) {
-        unsigned char c = static_cast<unsigned char>(ch);
-        switch (c) {
+    for (size_t i = 0; i < text.size();) {
+        size_t start = i;
+        uint32_t cp = next_code_point(text, i);
+        switch (cp) {
         case '"': out += "\\\""; break;
         case '\\': out += "\\\\"; break;
         case '\n': out += "\\n"; break;
         case '\t': out += "\\t"; break;
         case '\r': out += "\\r"; break;
         default:
-            if (c < 0x20 || c == 0x7f) {
-                char buf[8];
-                snprintf(buf, sizeof buf, "\\x%02x", c);
+            if (needs_escape(cp)) {
+                char buf[12];
+                snprintf(buf, sizeof buf, cp < 0x100 ? "\\x%02x" : "\\u%04x", cp);
                 out += buf;
             } else {
-                out += ch;
+                out.append(text.substr(start, i - start));
             }
         }
     }
@@ -89,10 +121,10 @@ bool literal_block_safe(std::string_view text)
         return false;
     if (text.front() == ' ' || text.front() == '\n' || text.front() == '\t')
         return false;
+    if (has_escaped_characters(text, true))
+        return false;
     for (size_t i = 0; i < text.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(text[i]);
-        if ((c < 0x20 && c != '\n') || c == 0x7f)
-            return false;
         if (c == ' ' && (i + 1 == text.size() || text[i + 1] == '\n'))
             return false;
     }

@@ -2,6 +2,7 @@
 
 #include "base/base64.h"
 
+#include <algorithm>
 #include <yaml-cpp/yaml.h>
 
 namespace corral::config {
@@ -113,10 +114,52 @@ private:
 
 } // namespace
 
+namespace {
+
+// The offset of the first byte that is not part of valid UTF-8 (overlong forms,
+// surrogates and values past U+10FFFF included), or npos.
+size_t invalid_utf8_at(std::string_view text)
+{
+    size_t i = 0;
+    while (i < text.size()) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        int extra = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+        if (extra < 0)
+            return i;
+        uint32_t cp = extra == 1 ? c & 0x1F : extra == 2 ? c & 0x0F : c & 0x07;
+        for (int k = 1; k <= extra; ++k) {
+            if (i + static_cast<size_t>(k) >= text.size())
+                return i;
+            unsigned char next = static_cast<unsigned char>(text[i + static_cast<size_t>(k)]);
+            if ((next & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (next & 0x3F);
+        }
+        static constexpr uint32_t MINIMUM[] = { 0, 0x80, 0x800, 0x10000 };
+        if (cp < MINIMUM[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += static_cast<size_t>(extra) + 1;
+    }
+    return std::string_view::npos;
+}
+
+} // namespace
+
 ErrorOr<Node> parse_yaml(std::string_view text, const std::string& file_name)
 {
     if (text.find('\0') != std::string_view::npos)
         return Error::from_string(file_name + ": contains a NUL byte; not a YAML file");
+    if (size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+        int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n'));
+        size_t newline = bad == 0 ? std::string_view::npos : text.rfind('\n', bad - 1);
+        size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
+        int column = static_cast<int>(bad - line_start) + 1;
+        return Error::from_string(file_name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": not valid UTF-8");
+    }
     YAML::Node root;
     try {
         root = YAML::Load(std::string(text));

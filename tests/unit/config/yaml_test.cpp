@@ -181,3 +181,24 @@ TEST(Yaml, MergeRecursesIntoMapsAndReplacesEverythingElse)
     merge(base, overlay);
     EXPECT_EQ(emit_yaml(base), "a:\n  p: 1\n  q:\n  - 3\n  w: 4\nb: keep\nc: scalar\nd: new\n");
 }
+
+TEST(Yaml, InvalidUtf8IsRefusedWithItsPosition)
+{
+    auto result = parse_yaml("a: ok\nb: x\xff\n", "bad.yml");
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().message(), "bad.yml:2:5: not valid UTF-8");
+    EXPECT_TRUE(parse_yaml("a: \xed\xa0\x80\n", "surrogate.yml").is_error()); // U+D800
+    EXPECT_TRUE(parse_yaml("a: \xc0\xaf\n", "overlong.yml").is_error());
+    EXPECT_FALSE(parse_yaml("a: h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x90\xb4\n", "ok.yml").is_error());
+}
+
+TEST(Yaml, LineBreakAndByteOrderCharactersAreEscaped)
+{
+    Node root = Node::map();
+    root.set("\xef\xbb\xbfkey", Node::string("next\xc2\x85line \xe2\x80\xa8 sep"));
+    std::string written = emit_yaml(root);
+    EXPECT_EQ(written, "\"\\ufeffkey\": \"next\\x85line \\u2028 sep\"\n");
+    auto again = parse_yaml(written, "again.yml");
+    ASSERT_FALSE(again.is_error()) << again.error().message();
+    EXPECT_EQ(again.value(), root);
+}
