@@ -10,6 +10,8 @@ packages=(
     libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libarchive-dev libssl-dev libcurl4-openssl-dev
     # test peers: the stock docker CLI and dockerd, a registry, skopeo, test images
     docker.io docker-registry skopeo busybox-static
+    # the registry tests' token server and certificates
+    python3 python3-jwt python3-cryptography openssl
     # tests: GoogleTest, and clang with compiler-rt for the libFuzzer targets
     libgtest-dev libgmock-dev clang libclang-rt-14-dev
 )
