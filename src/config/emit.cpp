@@ -136,6 +136,8 @@ std::string key_text(std::string_view key)
     return plain_safe_string(key) ? std::string(key) : double_quoted(key);
 }
 
+constexpr size_t MAX_IMPLICIT_KEY = 1000;
+
 class Writer {
 public:
     std::string out;
@@ -199,7 +201,15 @@ public:
             if (!(first && first_inline))
                 pad(indent);
             first = false;
-            out += key_text(entry.key);
+            std::string key = key_text(entry.key);
+            if (key.size() > MAX_IMPLICIT_KEY) {
+                // YAML limits implicit keys to 1024 characters; longer ones need
+                // the explicit "? key" / ": value" form.
+                out += "? " + key + "\n";
+                pad(indent);
+            } else {
+                out += key;
+            }
             out += ':';
             value(entry.value, indent, false);
         }
@@ -212,7 +222,8 @@ public:
             return;
         }
         if (node.kind() == ScalarKind::Binary) {
-            out += "!!binary " + node.text();
+            // An empty plain scalar would read back as null; quotes keep it binary.
+            out += "!!binary " + (node.text().empty() ? std::string("\"\"") : node.text());
             return;
         }
         if (node.kind() != ScalarKind::String) {

@@ -9,6 +9,41 @@ namespace corral::config {
 
 namespace {
 
+// The offset of the first byte that is not part of valid UTF-8 (overlong forms,
+// surrogates and values past U+10FFFF included), or npos.
+size_t invalid_utf8_at(std::string_view text)
+{
+    size_t i = 0;
+    while (i < text.size()) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        int extra = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
+        if (extra < 0)
+            return i;
+        uint32_t cp = extra == 1 ? c & 0x1F : extra == 2 ? c & 0x0F : c & 0x07;
+        for (int k = 1; k <= extra; ++k) {
+            if (i + static_cast<size_t>(k) >= text.size())
+                return i;
+            unsigned char next = static_cast<unsigned char>(text[i + static_cast<size_t>(k)]);
+            if ((next & 0xC0) != 0x80)
+                return i;
+            cp = (cp << 6) | (next & 0x3F);
+        }
+        static constexpr uint32_t MINIMUM[] = { 0, 0x80, 0x800, 0x10000 };
+        if (cp < MINIMUM[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return i;
+        i += static_cast<size_t>(extra) + 1;
+    }
+    return std::string_view::npos;
+}
+
+} // namespace
+
+namespace {
+
 class Converter {
 public:
     explicit Converter(const std::string& file_name)
@@ -42,6 +77,8 @@ public:
                 if (!pair.first.IsScalar())
                     return error_at(key_mark, "a map key must be a scalar");
                 std::string key = pair.first.Scalar();
+                if (invalid_utf8_at(key) != std::string_view::npos)
+                    return error_at(key_mark, "the key is not valid UTF-8 (write the character as \\u00XX)");
                 if (out.find(key))
                     return error_at(key_mark, "duplicate key \"" + key + "\"");
                 Node value = TRY(convert(pair.second, depth + 1));
@@ -61,6 +98,10 @@ private:
     {
         const std::string& tag = in.Tag();
         const std::string& text = in.Scalar();
+        // yaml-cpp 0.7 turns some escapes ("\_", U+00A0) into a raw byte rather
+        // than UTF-8; refuse what is then not UTF-8 rather than pass it on.
+        if (invalid_utf8_at(text) != std::string_view::npos)
+            return error_at(mark, "the string is not valid UTF-8 (write the character as \\u00XX)");
         if (tag == "?" || tag.empty())
             return Node::plain(text, mark);
         if (tag == "!" || tag == "tag:yaml.org,2002:str")
@@ -111,41 +152,6 @@ private:
     std::shared_ptr<const std::string> m_file;
     size_t m_count { 0 };
 };
-
-} // namespace
-
-namespace {
-
-// The offset of the first byte that is not part of valid UTF-8 (overlong forms,
-// surrogates and values past U+10FFFF included), or npos.
-size_t invalid_utf8_at(std::string_view text)
-{
-    size_t i = 0;
-    while (i < text.size()) {
-        unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        int extra = (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2 : (c & 0xF8) == 0xF0 ? 3 : -1;
-        if (extra < 0)
-            return i;
-        uint32_t cp = extra == 1 ? c & 0x1F : extra == 2 ? c & 0x0F : c & 0x07;
-        for (int k = 1; k <= extra; ++k) {
-            if (i + static_cast<size_t>(k) >= text.size())
-                return i;
-            unsigned char next = static_cast<unsigned char>(text[i + static_cast<size_t>(k)]);
-            if ((next & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (next & 0x3F);
-        }
-        static constexpr uint32_t MINIMUM[] = { 0, 0x80, 0x800, 0x10000 };
-        if (cp < MINIMUM[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += static_cast<size_t>(extra) + 1;
-    }
-    return std::string_view::npos;
-}
 
 } // namespace
 

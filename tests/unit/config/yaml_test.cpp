@@ -202,3 +202,27 @@ TEST(Yaml, LineBreakAndByteOrderCharactersAreEscaped)
     ASSERT_FALSE(again.is_error()) << again.error().message();
     EXPECT_EQ(again.value(), root);
 }
+
+TEST(Yaml, LongKeysUseTheExplicitForm)
+{
+    Node root = Node::map();
+    std::string key(1500, 'k');
+    Node inner = Node::map();
+    inner.set("a", Node::integer(1));
+    root.set(key, inner);
+    root.set("after", Node::string("x"));
+    std::string written = emit_yaml(root);
+    EXPECT_EQ(written.substr(0, 2), "? ");
+    auto again = parse_yaml(written, "again.yml");
+    ASSERT_FALSE(again.is_error()) << again.error().message();
+    EXPECT_EQ(again.value(), root);
+}
+
+TEST(Yaml, HighByteEscapesAreRefused)
+{
+    // yaml-cpp hands back "\_" (U+00A0) as the raw byte 0xa0, which is not UTF-8.
+    auto result = parse_yaml("a: \"x\\_y\"\nb: \"\\u00a0\"\n", "esc.yml");
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().message(), "esc.yml:1:4: the string is not valid UTF-8 (write the character as \\u00XX)");
+    EXPECT_FALSE(parse_yaml("b: \"\\u00a0\"\n", "ok.yml").is_error());
+}
