@@ -3,6 +3,7 @@
 // Wrappers for Linux system calls that glibc 2.36 lacks or hides. They return -1 and
 // set errno like the libc functions; callers wrap them in ErrorOr.
 
+#include <linux/bpf.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,6 +28,12 @@ inline int raw_pidfd_open(pid_t pid, unsigned int flags)
 inline int raw_pidfd_send_signal(int pidfd, int sig)
 {
     return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
+}
+
+// bpf(2): loading and attaching the cgroup v2 device filter.
+inline long raw_bpf(int command, union bpf_attr& attr)
+{
+    return ::syscall(SYS_bpf, command, &attr, sizeof attr);
 }
 
 } // namespace corral::sys
