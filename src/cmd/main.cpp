@@ -3,6 +3,7 @@
 // an applet of its own runs the `ros` CLI, as in RancherOS.
 
 #include "cli/ros.h"
+#include "runtime/container_init.h"
 
 #include <cstring>
 #include <string_view>
@@ -19,6 +20,7 @@ struct Applet {
 // poweroff, reboot, shutdown).
 constexpr Applet APPLETS[] = {
     { "ros", corral::cli::ros_main },
+    { "corral-init", corral::runtime::container_init_main },
 };
 
 } // namespace

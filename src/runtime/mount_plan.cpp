@@ -1,0 +1,270 @@
+// The parts of the root file system decided before the fork (pure or
+// read-only): mount options as flags, the overlay's mount data, and which
+// host mount holds the root.
+
+#include "runtime/executor_internal.h"
+
+#include "base/file.h"
+#include "base/system.h"
+
+#include <climits>
+#include <cstdlib>
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+namespace corral::runtime::detail {
+
+namespace {
+
+struct FlagWord {
+    std::string_view word;
+    unsigned long set;
+    unsigned long clear;
+};
+
+// runc's mountFlags table (libcontainer/specconv).
+constexpr FlagWord FLAG_WORDS[] = {
+    { "ro", MS_RDONLY, 0 },
+    { "rw", 0, MS_RDONLY },
+    { "nosuid", MS_NOSUID, 0 },
+    { "suid", 0, MS_NOSUID },
+    { "nodev", MS_NODEV, 0 },
+    { "dev", 0, MS_NODEV },
+    { "noexec", MS_NOEXEC, 0 },
+    { "exec", 0, MS_NOEXEC },
+    { "sync", MS_SYNCHRONOUS, 0 },
+    { "async", 0, MS_SYNCHRONOUS },
+    { "dirsync", MS_DIRSYNC, 0 },
+    { "remount", MS_REMOUNT, 0 },
+    { "mand", MS_MANDLOCK, 0 },
+    { "nomand", 0, MS_MANDLOCK },
+    { "atime", 0, MS_NOATIME },
+    { "noatime", MS_NOATIME, 0 },
+    { "diratime", 0, MS_NODIRATIME },
+    { "nodiratime", MS_NODIRATIME, 0 },
+    { "relatime", MS_RELATIME, 0 },
+    { "norelatime", 0, MS_RELATIME },
+    { "strictatime", MS_STRICTATIME, 0 },
+    { "nostrictatime", 0, MS_STRICTATIME },
+    { "defaults", 0, 0 },
+};
+
+struct PropagationWord {
+    std::string_view word;
+    unsigned long flags;
+};
+
+constexpr PropagationWord PROPAGATION_WORDS[] = {
+    { "private", MS_PRIVATE },
+    { "rprivate", MS_PRIVATE | MS_REC },
+    { "shared", MS_SHARED },
+    { "rshared", MS_SHARED | MS_REC },
+    { "slave", MS_SLAVE },
+    { "rslave", MS_SLAVE | MS_REC },
+    { "unbindable", MS_UNBINDABLE },
+    { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+// One page is what mount(2) copies of its data argument.
+size_t mount_data_limit()
+{
+    return static_cast<size_t>(::sysconf(_SC_PAGESIZE)) - 1;
+}
+
+// overlayfs splits options at ',' and lower dirs at ':'; a backslash escapes
+// either (fs/overlayfs/params.c).
+std::string escape_overlay_path(std::string_view path)
+{
+    std::string out;
+    for (char c : path) {
+        if (c == ',' || c == ':' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out;
+}
+
+std::string build_overlay_data(const Spec& spec, const std::string& relative_to)
+{
+    auto shown = [&](const std::string& path) {
+        if (relative_to.empty())
+            return escape_overlay_path(path);
+        std::string_view rest(path);
+        rest.remove_prefix(relative_to == "/" ? 1 : relative_to.size() + 1);
+        return escape_overlay_path(rest);
+    };
+    std::string data = "lowerdir=";
+    for (size_t i = 0; i < spec.lower_dirs.size(); ++i) {
+        if (i)
+            data += ':';
+        data += shown(spec.lower_dirs[i]);
+    }
+    if (!spec.upper_dir.empty()) {
+        data += ",upperdir=" + shown(spec.upper_dir);
+        data += ",workdir=" + shown(spec.work_dir);
+    }
+    return data;
+}
+
+// The deepest directory that holds every path (all absolute and clean).
+std::string common_directory(const std::vector<std::string>& paths)
+{
+    std::string common = path_dirname(paths.front());
+    for (auto const& path : paths) {
+        while (
+            common != "/" && !(path.starts_with(common) && path.size() > common.size() && path[common.size()] == '/'))
+            common = path_dirname(common);
+    }
+    return common;
+}
+
+// /proc/self/mountinfo escapes space, tab, newline and backslash as \ooo.
+std::string unescape_mountinfo(std::string_view field)
+{
+    std::string out;
+    for (size_t i = 0; i < field.size(); ++i) {
+        if (field[i] == '\\' && i + 3 < field.size()) {
+            int value = (field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0');
+            out += static_cast<char>(value);
+            i += 3;
+        } else {
+            out += field[i];
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+unsigned long propagation_flags(std::string_view word)
+{
+    for (auto const& p : PROPAGATION_WORDS) {
+        if (p.word == word)
+            return p.flags;
+    }
+    return 0;
+}
+
+MountFlags parse_mount_options(const std::vector<std::string>& options)
+{
+    MountFlags out;
+    std::vector<std::string_view> data;
+    for (auto const& option : options) {
+        if (option == "bind" || option == "rbind") {
+            out.bind = true;
+            out.recursive = out.recursive || option == "rbind";
+            continue;
+        }
+        if (auto p = propagation_flags(option)) {
+            out.propagation = p;
+            continue;
+        }
+        bool known = false;
+        for (auto const& f : FLAG_WORDS) {
+            if (f.word == option) {
+                out.flags = (out.flags & ~f.clear) | f.set;
+                known = true;
+                break;
+            }
+        }
+        if (!known)
+            data.push_back(option);
+    }
+    for (size_t i = 0; i < data.size(); ++i) {
+        if (i)
+            out.data += ',';
+        out.data += data[i];
+    }
+    return out;
+}
+
+ErrorOr<std::vector<PreparedMount>> prepare_mounts(const std::vector<Mount>& mounts)
+{
+    std::vector<PreparedMount> out;
+    for (auto const& m : mounts) {
+        if (m.destination.empty() || m.destination.front() != '/')
+            return Error::from_string("mount destination \"" + m.destination + "\" is not absolute");
+        PreparedMount prepared { &m, parse_mount_options(m.options), true };
+        if (m.type == "bind")
+            prepared.parsed.bind = true;
+        if (prepared.parsed.bind) {
+            // The source is the host's; what it is decides the mount point.
+            auto st = sys::stat(m.source);
+            if (st.is_error())
+                return std::move(st.release_error().context("mount " + m.source + " on " + m.destination));
+            prepared.source_is_directory = S_ISDIR(st->st_mode);
+        }
+        out.push_back(std::move(prepared));
+    }
+    return out;
+}
+
+ErrorOr<OverlayData> overlay_data(const Spec& spec)
+{
+    if (spec.lower_dirs.empty())
+        return Error::from_string("rootfs: no lower dirs to mount");
+    if (spec.upper_dir.empty() != spec.work_dir.empty())
+        return Error::from_string("rootfs: an upper dir needs a work dir and the other way round");
+    std::vector<std::string> paths = spec.lower_dirs;
+    if (!spec.upper_dir.empty()) {
+        paths.push_back(spec.upper_dir);
+        paths.push_back(spec.work_dir);
+    }
+    for (auto const& path : paths) {
+        if (path.empty() || path.front() != '/' || path.find("/./") != std::string::npos
+            || path.find("/../") != std::string::npos || path.ends_with('/'))
+            return Error::from_string("rootfs: layer path \"" + path + "\" is not absolute and clean");
+    }
+    OverlayData out { build_overlay_data(spec, {}), {} };
+    if (out.data.size() <= mount_data_limit())
+        return out;
+    // Too long for one page (many layers under long paths): chdir into their
+    // common directory and name them relative to it, as Docker's overlay2 does
+    // with its short "l/" links. Kernels from 6.8 on also accept one layer at
+    // a time through fsconfig("lowerdir+"); the relative form works on all.
+    out.relative_to = common_directory(paths);
+    out.data = build_overlay_data(spec, out.relative_to);
+    if (out.data.size() > mount_data_limit())
+        return Error::from_errno(E2BIG,
+            "rootfs: overlay mount options are " + std::to_string(out.data.size())
+                + " bytes, more than a page even relative to " + out.relative_to);
+    return out;
+}
+
+ErrorOr<std::string> containing_mount_point(const std::string& path)
+{
+    char real[PATH_MAX];
+    if (!::realpath(path.c_str(), real))
+        return Error::from_syscall("realpath '" + path + "'");
+    std::string target = real;
+    auto mountinfo = TRY(read_file("/proc/self/mountinfo"));
+    std::string best;
+    size_t start = 0;
+    while (start < mountinfo.size()) {
+        size_t end = mountinfo.find('\n', start);
+        if (end == std::string::npos)
+            end = mountinfo.size();
+        std::string_view line(mountinfo.data() + start, end - start);
+        start = end + 1;
+        // Fields: id parent major:minor root mount-point …
+        size_t field_start = 0;
+        for (int i = 0; i < 4 && field_start != std::string_view::npos; ++i) {
+            field_start = line.find(' ', field_start);
+            if (field_start != std::string_view::npos)
+                ++field_start;
+        }
+        if (field_start == std::string_view::npos)
+            continue;
+        size_t field_end = line.find(' ', field_start);
+        std::string point = unescape_mountinfo(line.substr(field_start, field_end - field_start));
+        bool holds = point == "/" || target == point || (target.starts_with(point) && target[point.size()] == '/');
+        if (holds && point.size() >= best.size())
+            best = point;
+    }
+    if (best.empty())
+        return Error::from_errno(ENOENT, "no mount holds " + target);
+    return best;
+}
+
+} // namespace corral::runtime::detail
