@@ -27,6 +27,16 @@ std::string_view trim(std::string_view text)
     return text.substr(first, last - first + 1);
 }
 
+std::string to_lower(std::string_view text)
+{
+    std::string out(text);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view separator)
 {
     std::string out;

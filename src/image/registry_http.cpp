@@ -1,5 +1,7 @@
 #include "image/registry_http.h"
 
+#include "base/strings.h"
+
 #include <cctype>
 #include <cstring>
 #include <curl/curl.h>
@@ -9,23 +11,6 @@
 namespace corral::image::registry {
 
 namespace {
-
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string_view trim_space(std::string_view text)
-{
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
-        text.remove_suffix(1);
-    return text;
-}
 
 ErrorOr<void> global_init()
 {
@@ -130,7 +115,7 @@ size_t on_header(char* data, size_t size, size_t count, void* context)
     auto colon = line.find(':');
     if (colon != std::string_view::npos)
         t->response.headers.emplace_back(
-            lower(trim_space(line.substr(0, colon))), std::string(trim_space(line.substr(colon + 1))));
+            to_lower(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1))));
     return line.size();
 }
 

@@ -3,32 +3,13 @@
 
 #include "image/registry_http.h"
 
+#include "base/strings.h"
+
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace corral::image::registry {
-
-namespace {
-
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string_view trim_space(std::string_view text)
-{
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
-        text.remove_suffix(1);
-    return text;
-}
-
-} // namespace
 
 bool is_transient_error(int code)
 {
@@ -43,7 +24,7 @@ bool is_transient_status(long status)
 std::chrono::milliseconds backoff_delay(int attempt, std::string_view retry_after, std::chrono::seconds cap)
 {
     using std::chrono::milliseconds;
-    retry_after = trim_space(retry_after);
+    retry_after = trim(retry_after);
     // Only the delta-seconds form; an HTTP date is rare from registries and a
     // clock-skewed one would be worse than our own backoff.
     if (!retry_after.empty() && retry_after.size() <= 6
@@ -106,7 +87,7 @@ std::string error_document_message(std::string_view body)
                 continue;
             std::string message = string_of(entry, "message");
             if (message.empty())
-                message = lower(string_of(entry, "code"));
+                message = to_lower(string_of(entry, "code"));
             if (!message.empty())
                 out += (out.empty() ? "" : "; ") + message;
         }
@@ -160,7 +141,7 @@ ErrorOr<Url> parse_url(std::string_view text)
     if (scheme_end == std::string_view::npos)
         return invalid("no scheme");
     Url url;
-    url.scheme = lower(text.substr(0, scheme_end));
+    url.scheme = to_lower(text.substr(0, scheme_end));
     if (url.scheme != "http" && url.scheme != "https")
         return invalid("only http and https are supported");
     std::string_view rest = text.substr(scheme_end + 3);
@@ -174,7 +155,7 @@ ErrorOr<Url> parse_url(std::string_view text)
         auto close = authority.find(']');
         if (close == std::string_view::npos)
             return invalid("unterminated IPv6 address");
-        url.host = lower(authority.substr(0, close + 1));
+        url.host = to_lower(authority.substr(0, close + 1));
         std::string_view after = authority.substr(close + 1);
         if (!after.empty()) {
             if (after.front() != ':')
@@ -183,7 +164,7 @@ ErrorOr<Url> parse_url(std::string_view text)
         }
     } else {
         auto colon = authority.find(':');
-        url.host = lower(authority.substr(0, colon));
+        url.host = to_lower(authority.substr(0, colon));
         if (colon != std::string_view::npos)
             port = authority.substr(colon + 1);
     }
@@ -215,7 +196,7 @@ bool same_origin(const Url& a, const Url& b)
 
 ErrorOr<std::string> resolve_location(std::string_view base_text, std::string_view location)
 {
-    location = trim_space(location);
+    location = trim(location);
     if (location.empty())
         return Error::from_string("empty Location");
     if (location.find("://") != std::string_view::npos && location.find("://") < location.find_first_of("/?")) {

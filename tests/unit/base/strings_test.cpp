@@ -67,3 +67,9 @@ TEST(Join, InvertsSplit)
     for (std::string text : { "", ",", "a", "a,b", ",a,,b,", "no separators" })
         EXPECT_EQ(join(split(text, ','), ","), text) << text;
 }
+
+TEST(Strings, ToLowerChangesAsciiOnly)
+{
+    EXPECT_EQ(corral::to_lower("WWW-Authenticate"), "www-authenticate");
+    EXPECT_EQ(corral::to_lower("\xc3\x89T\xc3\x89"), "\xc3\x89t\xc3\x89"); // UTF-8 bytes untouched
+}
