@@ -54,8 +54,9 @@ struct RegistryOptions {
     // --registry-mirror fills mirrors["docker.io"]. A mirror's scheme is used as
     // written; a mirror whose host[:port] is in `insecure` skips TLS verification.
     std::map<std::string, std::vector<std::string>> mirrors;
-    // Registry domains (host[:port], exactly as in references) that may be reached
-    // over plain HTTP, and over TLS without verification.
+    // Registries that may be reached over plain HTTP, and over TLS without
+    // verification: host[:port] as in references, or a CIDR range for registries
+    // named by IP address ("10.0.0.0/8").
     std::set<std::string> insecure;
     // By registry domain; keys may also be written as Docker's config.json writes
     // them ("https://index.docker.io/v1/", "registry.example:5000").

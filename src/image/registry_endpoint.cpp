@@ -2,7 +2,10 @@
 
 #include "image/registry_http.h"
 
+#include <arpa/inet.h>
 #include <cctype>
+#include <cstring>
+#include <optional>
 
 namespace corral::image::registry {
 
@@ -21,7 +24,75 @@ std::string host_of(const Url& url)
     return origin.substr(origin.find("://") + 3);
 }
 
+struct Address {
+    int family { 0 };
+    unsigned char bytes[16] {};
+};
+
+std::optional<Address> parse_address(std::string_view text)
+{
+    Address address;
+    std::string literal(text);
+    if (inet_pton(AF_INET, literal.c_str(), address.bytes) == 1) {
+        address.family = AF_INET;
+        return address;
+    }
+    if (inet_pton(AF_INET6, literal.c_str(), address.bytes) == 1) {
+        address.family = AF_INET6;
+        return address;
+    }
+    return std::nullopt;
+}
+
+bool in_range(const Address& address, std::string_view cidr)
+{
+    auto slash = cidr.find('/');
+    if (slash == std::string_view::npos)
+        return false;
+    auto network = parse_address(cidr.substr(0, slash));
+    std::string_view bits_text = cidr.substr(slash + 1);
+    if (!network || network->family != address.family || bits_text.empty() || bits_text.size() > 3
+        || bits_text.find_first_not_of("0123456789") != std::string_view::npos)
+        return false;
+    int bits = std::stoi(std::string(bits_text));
+    int max_bits = address.family == AF_INET ? 32 : 128;
+    if (bits > max_bits)
+        return false;
+    for (int i = 0; i < bits; ++i) {
+        int mask = 0x80 >> (i % 8);
+        if ((address.bytes[i / 8] & mask) != (network->bytes[i / 8] & mask))
+            return false;
+    }
+    return true;
+}
+
+// host[:port] → host, without the brackets of an IPv6 literal.
+std::string_view strip_port(std::string_view host)
+{
+    if (!host.empty() && host.front() == '[') {
+        auto close = host.find(']');
+        return close == std::string_view::npos ? host : host.substr(1, close - 1);
+    }
+    if (auto colon = host.rfind(':'); colon != std::string_view::npos && host.find(':') == colon)
+        return host.substr(0, colon);
+    return host;
+}
+
 } // namespace
+
+bool is_insecure(std::string_view host, const std::set<std::string>& insecure)
+{
+    if (insecure.contains(std::string(host)))
+        return true;
+    auto address = parse_address(strip_port(host));
+    if (!address)
+        return false;
+    for (auto const& entry : insecure) {
+        if (in_range(*address, entry))
+            return true;
+    }
+    return false;
+}
 
 std::string origin_host(std::string_view domain)
 {
@@ -47,13 +118,13 @@ ErrorOr<std::vector<Endpoint>> endpoints_for(std::string_view domain, const Regi
             Endpoint endpoint;
             endpoint.url = url.origin() + (url.path == "/" ? "" : url.path);
             endpoint.host = host_of(url);
-            endpoint.verify_tls = !options.insecure.contains(endpoint.host);
+            endpoint.verify_tls = !is_insecure(endpoint.host, options.insecure);
             endpoint.mirror = true;
             endpoints.push_back(std::move(endpoint));
         }
     }
     std::string host = origin_host(domain);
-    bool insecure = options.insecure.contains(std::string(domain)) || options.insecure.contains(host);
+    bool insecure = is_insecure(domain, options.insecure) || is_insecure(host, options.insecure);
     endpoints.push_back({ "https://" + host, host, !insecure, false });
     // dockerd's order for an insecure registry: HTTPS without verification first,
     // plain HTTP only when that fails.

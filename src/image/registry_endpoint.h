@@ -8,6 +8,7 @@
 #include "image/digest.h"
 #include "image/registry.h"
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,13 @@ struct Endpoint {
 // The host that serves a registry domain: docker.io (and its aliases) →
 // registry-1.docker.io; any other domain serves itself.
 std::string origin_host(std::string_view domain);
+
+// Whether `host` (host[:port], an IPv6 literal in brackets) is insecure by
+// `insecure`: listed exactly, or an IP literal inside a listed CIDR range
+// ("10.0.0.0/8", "fd00::/8"), as dockerd's --insecure-registry. Host names are
+// not resolved for the CIDR check, and nothing is insecure by default (dockerd
+// trusts 127.0.0.0/8 implicitly; CorralOS asks for it to be listed).
+bool is_insecure(std::string_view host, const std::set<std::string>& insecure);
 
 // The endpoints for `domain`, in order: its mirrors as configured, then
 // https://<origin>, then (insecure domains only) http://<origin>. An insecure

@@ -355,3 +355,28 @@ TEST(Status, DescribesRegistryErrors)
     EXPECT_EQ(errno_for_status(503), EAGAIN);
     EXPECT_EQ(errno_for_status(400), EIO);
 }
+
+TEST(RegistryEndpoints, InsecureMatchesExactHostsAndCidrRanges)
+{
+    using corral::image::registry::is_insecure;
+    std::set<std::string> insecure { "registry.local:5000", "10.0.0.0/8", "fd00::/8", "192.168.1.7/32" };
+    EXPECT_TRUE(is_insecure("registry.local:5000", insecure));
+    EXPECT_FALSE(is_insecure("registry.local:5001", insecure)); // another port is another registry
+    EXPECT_FALSE(is_insecure("registry.local", insecure));
+    EXPECT_TRUE(is_insecure("10.1.2.3:5000", insecure));
+    EXPECT_TRUE(is_insecure("10.255.255.255", insecure));
+    EXPECT_FALSE(is_insecure("11.0.0.1:5000", insecure));
+    EXPECT_TRUE(is_insecure("[fd12::1]:5000", insecure));
+    EXPECT_FALSE(is_insecure("[fe80::1]:5000", insecure));
+    EXPECT_TRUE(is_insecure("192.168.1.7:443", insecure));
+    EXPECT_FALSE(is_insecure("192.168.1.8", insecure));
+    EXPECT_FALSE(is_insecure("127.0.0.1:5000", insecure)); // nothing is insecure unless listed
+    EXPECT_FALSE(is_insecure("10.0.0.1", { "10.0.0.0/33" })); // a malformed range matches nothing
+
+    corral::image::RegistryOptions options;
+    options.insecure = { "127.0.0.0/8" };
+    auto endpoints = corral::image::registry::endpoints_for("127.0.0.1:5000", options);
+    ASSERT_FALSE(endpoints.is_error());
+    ASSERT_EQ(endpoints->size(), 2u);
+    EXPECT_EQ((*endpoints)[1].url, "http://127.0.0.1:5000");
+}
