@@ -1,0 +1,504 @@
+#include "runtime/json_log.h"
+
+#include "base/system.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+namespace corral::runtime {
+
+namespace {
+
+// A line longer than this cannot have come from our writer (dockerd and our
+// supervisor split container output at 16 KiB, at most 6 bytes each once
+// escaped), so it is treated as corrupt instead of being held in memory.
+constexpr size_t MAX_LOG_LINE = 1024 * 1024;
+constexpr size_t READ_CHUNK = 64 * 1024;
+
+bool is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+// Docker's units.RAMInBytes: `^(\d+(\.\d+)?) ?([kmgtp])?i?b?$` case-insensitive,
+// binary multiples, the product truncated to an integer.
+ErrorOr<int64_t> parse_ram_in_bytes(const std::string& text)
+{
+    auto invalid = [&] { return Error::from_string("invalid size: '" + text + "'"); };
+    size_t i = 0;
+    while (i < text.size() && is_digit(text[i]))
+        ++i;
+    if (i == 0)
+        return invalid();
+    if (i < text.size() && text[i] == '.') {
+        size_t start = ++i;
+        while (i < text.size() && is_digit(text[i]))
+            ++i;
+        if (i == start)
+            return invalid();
+    }
+    std::string number = text.substr(0, i);
+    if (i < text.size() && text[i] == ' ')
+        ++i;
+    double multiplier = 1;
+    if (i < text.size()) {
+        switch (lower(text[i])) {
+        case 'k':
+            multiplier = 1024.0;
+            ++i;
+            break;
+        case 'm':
+            multiplier = 1024.0 * 1024;
+            ++i;
+            break;
+        case 'g':
+            multiplier = 1024.0 * 1024 * 1024;
+            ++i;
+            break;
+        case 't':
+            multiplier = 1024.0 * 1024 * 1024 * 1024;
+            ++i;
+            break;
+        case 'p':
+            multiplier = 1024.0 * 1024 * 1024 * 1024 * 1024;
+            ++i;
+            break;
+        default:
+            break;
+        }
+    }
+    if (i < text.size() && lower(text[i]) == 'i')
+        ++i;
+    if (i < text.size() && lower(text[i]) == 'b')
+        ++i;
+    if (i != text.size())
+        return invalid();
+    double value = std::strtod(number.c_str(), nullptr) * multiplier;
+    if (value >= 9.2e18)
+        return invalid();
+    return static_cast<int64_t>(value);
+}
+
+ErrorOr<int> parse_max_file(const std::string& text)
+{
+    auto invalid = [&] { return Error::from_string("invalid max-file '" + text + "': not an integer"); };
+    size_t i = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? 1 : 0;
+    if (i == text.size() || text.size() - i > 9)
+        return invalid();
+    for (size_t j = i; j < text.size(); ++j) {
+        if (!is_digit(text[j]))
+            return invalid();
+    }
+    return std::atoi(text.c_str());
+}
+
+// Go's utf8.DecodeRune: the length of the valid UTF-8 sequence at `s[i]`, or 0 if
+// the byte there does not start one (overlong forms, surrogates, code points past
+// U+10FFFF and truncated sequences are all invalid).
+size_t utf8_sequence_length(std::string_view s, size_t i)
+{
+    auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+    unsigned char b = byte(i);
+    size_t length;
+    unsigned char low = 0x80, high = 0xBF; // the range of the second byte
+    if (b >= 0xC2 && b <= 0xDF) {
+        length = 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        length = 3;
+        if (b == 0xE0)
+            low = 0xA0;
+        else if (b == 0xED)
+            high = 0x9F;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        length = 4;
+        if (b == 0xF0)
+            low = 0x90;
+        else if (b == 0xF4)
+            high = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + length > s.size())
+        return 0;
+    if (byte(i + 1) < low || byte(i + 1) > high)
+        return 0;
+    for (size_t k = 2; k < length; ++k) {
+        if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
+            return 0;
+    }
+    return length;
+}
+
+// dockerd's ffjsonWriteJSONBytesAsString (daemon/logger/jsonfilelog/jsonlog):
+// only \" \\ \n \r get short escapes; every other control byte (tab included) and
+// Go's HTML-unsafe < > & become \u00XX; each invalid UTF-8 byte becomes \ufffd;
+// U+2028 and U+2029 are escaped; all else is copied.
+void append_json_string(std::string& out, std::string_view s)
+{
+    static constexpr char HEX[] = "0123456789abcdef";
+    out += '"';
+    size_t i = 0;
+    while (i < s.size()) {
+        auto b = static_cast<unsigned char>(s[i]);
+        if (b < 0x80) {
+            if (b >= 0x20 && b != '\\' && b != '"' && b != '<' && b != '>' && b != '&') {
+                out += static_cast<char>(b);
+            } else if (b == '\\' || b == '"') {
+                out += '\\';
+                out += static_cast<char>(b);
+            } else if (b == '\n') {
+                out += "\\n";
+            } else if (b == '\r') {
+                out += "\\r";
+            } else {
+                out += "\\u00";
+                out += HEX[b >> 4];
+                out += HEX[b & 0xF];
+            }
+            ++i;
+            continue;
+        }
+        size_t length = utf8_sequence_length(s, i);
+        if (length == 0) {
+            out += "\\ufffd";
+            ++i;
+            continue;
+        }
+        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+        if (length == 3 && b == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80
+            && (static_cast<unsigned char>(s[i + 2]) & 0xFE) == 0xA8) {
+            out += "\\u202";
+            out += HEX[static_cast<unsigned char>(s[i + 2]) & 0xF];
+        } else {
+            out.append(s.substr(i, length));
+        }
+        i += length;
+    }
+    out += '"';
+}
+
+// Go's time.RFC3339Nano in UTC: the fraction loses its trailing zeros, and the
+// dot too when nothing is left.
+std::string format_rfc3339_nano(const struct timespec& time)
+{
+    struct tm tm { };
+    time_t seconds = time.tv_sec;
+    gmtime_r(&seconds, &tm);
+    char buffer[64];
+    int n = std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    std::string out(buffer, static_cast<size_t>(n));
+    if (time.tv_nsec > 0) {
+        char fraction[16];
+        std::snprintf(fraction, sizeof(fraction), "%09ld", static_cast<long>(time.tv_nsec));
+        std::string digits = fraction;
+        while (!digits.empty() && digits.back() == '0')
+            digits.pop_back();
+        out += '.';
+        out += digits;
+    }
+    out += 'Z';
+    return out;
+}
+
+bool parse_fixed(std::string_view s, size_t pos, size_t count, int& value)
+{
+    if (pos + count > s.size())
+        return false;
+    value = 0;
+    for (size_t i = pos; i < pos + count; ++i) {
+        if (!is_digit(s[i]))
+            return false;
+        value = value * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+// Parses RFC 3339 with an optional fraction of up to nine digits and a Z or
+// ±hh:mm offset, as Go's time.Time.UnmarshalJSON accepts what dockerd writes.
+std::optional<struct timespec> parse_rfc3339(std::string_view s)
+{
+    struct tm tm { };
+    int year, month, day, hour, minute, second;
+    if (s.size() < 20 || !parse_fixed(s, 0, 4, year) || s[4] != '-' || !parse_fixed(s, 5, 2, month) || s[7] != '-'
+        || !parse_fixed(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't') || !parse_fixed(s, 11, 2, hour) || s[13] != ':'
+        || !parse_fixed(s, 14, 2, minute) || s[16] != ':' || !parse_fixed(s, 17, 2, second))
+        return std::nullopt;
+    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+        return std::nullopt;
+    size_t pos = 19;
+    long nanoseconds = 0;
+    if (s[pos] == '.') {
+        size_t start = ++pos;
+        while (pos < s.size() && is_digit(s[pos]) && pos - start < 9) {
+            nanoseconds = nanoseconds * 10 + (s[pos] - '0');
+            ++pos;
+        }
+        if (pos == start || (pos < s.size() && is_digit(s[pos])))
+            return std::nullopt;
+        for (size_t k = pos - start; k < 9; ++k)
+            nanoseconds *= 10;
+    }
+    long offset = 0;
+    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+        ++pos;
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+        int oh, om;
+        if (!parse_fixed(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':'
+            || !parse_fixed(s, pos + 4, 2, om))
+            return std::nullopt;
+        offset = (oh * 3600L + om * 60L) * (s[pos] == '-' ? -1 : 1);
+        pos += 6;
+    } else {
+        return std::nullopt;
+    }
+    if (pos != s.size())
+        return std::nullopt;
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    struct timespec result { };
+    result.tv_sec = timegm(&tm) - offset;
+    result.tv_nsec = nanoseconds;
+    return result;
+}
+
+bool before(const struct timespec& a, const struct timespec& b)
+{
+    return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+std::optional<LogEntry> parse_entry(std::string_view line)
+{
+    try {
+        auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (!json.is_object())
+            return std::nullopt;
+        LogEntry entry;
+        // dockerd omits "log" when it is empty.
+        if (auto it = json.find("log"); it != json.end()) {
+            if (!it->is_string())
+                return std::nullopt;
+            entry.log = it->get<std::string>();
+        }
+        auto stream = json.find("stream");
+        auto time = json.find("time");
+        if (stream == json.end() || !stream->is_string() || time == json.end() || !time->is_string())
+            return std::nullopt;
+        entry.stream = stream->get<std::string>();
+        auto parsed = parse_rfc3339(time->get_ref<const std::string&>());
+        if (!parsed)
+            return std::nullopt;
+        entry.time = *parsed;
+        return entry;
+    } catch (const std::exception&) {
+        // A corrupt line is skipped, never fatal (see read_json_logs).
+        return std::nullopt;
+    }
+}
+
+std::string rotated_name(const std::string& path, int n)
+{
+    return path + "." + std::to_string(n);
+}
+
+class EntryCollector {
+public:
+    explicit EntryCollector(const ReadOptions& options)
+        : m_options(options)
+    {
+    }
+
+    void add_line(std::string_view line)
+    {
+        if (m_options.tail == 0)
+            return;
+        auto entry = parse_entry(line);
+        if (!entry)
+            return;
+        if (entry->stream == "stdout" ? !m_options.show_stdout
+                                      : (entry->stream == "stderr" ? !m_options.show_stderr : true))
+            return;
+        if (m_options.since && before(entry->time, *m_options.since))
+            return;
+        if (m_options.until && before(*m_options.until, entry->time))
+            return;
+        m_entries.push_back(std::move(*entry));
+        if (m_options.tail > 0 && m_entries.size() > static_cast<size_t>(m_options.tail))
+            m_entries.pop_front();
+    }
+
+    std::vector<LogEntry> take()
+    {
+        return std::vector<LogEntry>(
+            std::make_move_iterator(m_entries.begin()), std::make_move_iterator(m_entries.end()));
+    }
+
+private:
+    const ReadOptions& m_options;
+    std::deque<LogEntry> m_entries;
+};
+
+// Feeds every complete line of `path` to `collector`, reading in chunks so that
+// an unlimited log file is never held whole. A missing file is not an error.
+ErrorOr<void> read_one_file(const std::string& path, EntryCollector& collector)
+{
+    auto fd_or_error = sys::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd_or_error.is_error()) {
+        if (fd_or_error.error().code() == ENOENT)
+            return {};
+        return fd_or_error.release_error();
+    }
+    Fd fd = fd_or_error.release_value();
+    std::string pending;
+    bool discarding = false; // inside a line longer than MAX_LOG_LINE
+    std::string chunk(READ_CHUNK, '\0');
+    for (;;) {
+        ssize_t n = ::read(fd.get(), chunk.data(), chunk.size());
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return Error::from_syscall("read '" + path + "'");
+        }
+        if (n == 0)
+            break;
+        std::string_view data(chunk.data(), static_cast<size_t>(n));
+        while (!data.empty()) {
+            size_t newline = data.find('\n');
+            if (newline == std::string_view::npos) {
+                if (!discarding)
+                    pending.append(data);
+                if (pending.size() > MAX_LOG_LINE) {
+                    pending.clear();
+                    discarding = true;
+                }
+                break;
+            }
+            if (!discarding) {
+                pending.append(data.substr(0, newline));
+                if (pending.size() <= MAX_LOG_LINE)
+                    collector.add_line(pending);
+            }
+            pending.clear();
+            discarding = false;
+            data.remove_prefix(newline + 1);
+        }
+    }
+    // Whatever is left has no newline yet: a write in progress, ignored.
+    return {};
+}
+
+} // namespace
+
+ErrorOr<LogOptions> parse_log_options(const std::map<std::string, std::string>& opts)
+{
+    LogOptions options;
+    bool max_file_set = false;
+    for (const auto& [key, value] : opts) {
+        if (key == "max-size") {
+            options.max_size = TRY(parse_ram_in_bytes(value));
+            if (options.max_size <= 0)
+                return Error::from_string("max-size must be a positive number");
+        } else if (key == "max-file") {
+            options.max_file = TRY(parse_max_file(value));
+            if (options.max_file < 1)
+                return Error::from_string("max-file cannot be less than 1");
+            max_file_set = true;
+        } else {
+            return Error::from_string("unknown log opt '" + key + "' for json-file log driver");
+        }
+    }
+    if (max_file_set && options.max_file > 1 && options.max_size == -1)
+        return Error::from_string("max-file cannot be set without max-size");
+    return options;
+}
+
+std::string format_json_log_line(std::string_view stream, std::string_view log, const struct timespec& time)
+{
+    std::string out;
+    out.reserve(log.size() + 80);
+    out += '{';
+    bool first = true;
+    if (!log.empty()) {
+        out += "\"log\":";
+        append_json_string(out, log);
+        first = false;
+    }
+    if (!stream.empty()) {
+        if (!first)
+            out += ',';
+        out += "\"stream\":";
+        append_json_string(out, stream);
+        first = false;
+    }
+    if (!first)
+        out += ',';
+    out += "\"time\":\"";
+    out += format_rfc3339_nano(time);
+    out += "\"}\n";
+    return out;
+}
+
+ErrorOr<JsonLogWriter> JsonLogWriter::open(const std::string& path, LogOptions options)
+{
+    Fd fd = TRY(sys::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+    struct stat st = TRY_CONTEXT(sys::fstat(fd.get()), "opening log '" + path + "'");
+    return JsonLogWriter(path, options, std::move(fd), st.st_size);
+}
+
+ErrorOr<void> JsonLogWriter::write(std::string_view stream, std::string_view line, struct timespec time)
+{
+    std::string entry = format_json_log_line(stream, line, time);
+    auto size = static_cast<int64_t>(entry.size());
+    if (m_options.max_size > 0 && m_size > 0 && m_size + size > m_options.max_size)
+        TRY(rotate());
+    // O_APPEND makes this one write(2) land whole at the end; write_all only loops
+    // on the short write a full disk can cause.
+    TRY_CONTEXT(sys::write_all(m_fd.get(), entry), "writing log '" + m_path + "'");
+    m_size += size;
+    return {};
+}
+
+ErrorOr<void> JsonLogWriter::rotate()
+{
+    if (m_options.max_file <= 1) {
+        if (::ftruncate(m_fd.get(), 0) < 0)
+            return Error::from_syscall("ftruncate '" + m_path + "'");
+        m_size = 0;
+        return {};
+    }
+    // path.<max_file-2> → path.<max_file-1> replaces (drops) the oldest file.
+    for (int n = m_options.max_file - 1; n >= 2; --n) {
+        auto renamed = sys::rename(rotated_name(m_path, n - 1), rotated_name(m_path, n));
+        if (renamed.is_error() && renamed.error().code() != ENOENT)
+            return renamed.release_error();
+    }
+    TRY(sys::rename(m_path, rotated_name(m_path, 1)));
+    m_fd = TRY(sys::open(m_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+    m_size = 0;
+    return {};
+}
+
+ErrorOr<std::vector<LogEntry>> read_json_logs(const std::string& path, int max_file, const ReadOptions& options)
+{
+    EntryCollector collector(options);
+    for (int n = max_file - 1; n >= 1; --n)
+        TRY(read_one_file(rotated_name(path, n), collector));
+    TRY(read_one_file(path, collector));
+    return collector.take();
+}
+
+} // namespace corral::runtime
