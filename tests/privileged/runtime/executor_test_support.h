@@ -59,7 +59,8 @@ Outcome collect(pid_t pid, int out_fd, int err_fd, int timeout_seconds = 30);
 // The mount points in this process's mount namespace at or below `prefix`.
 std::vector<std::string> mounts_under(const std::string& prefix);
 
-// The whole of /proc/self/mountinfo.
+// /proc/self/mountinfo without the mounts other test processes make in their
+// own /tmp/corral-* directories (CTest runs tests in parallel).
 std::string mount_table();
 
 // A line of /proc/<pid>/status ("CapEff:\t…"), or "" when absent.
