@@ -19,16 +19,21 @@ ErrorOr<std::string> read_file(const std::string& path, size_t max_size)
     return TRY_CONTEXT(sys::read_all(fd.get(), max_size), "reading '" + path + "'");
 }
 
+std::string random_suffix()
+{
+    // The random part only avoids collisions between concurrent writers; O_EXCL
+    // (or a rename that fails on an existing name) is what keeps them apart.
+    static thread_local std::mt19937_64 generator { std::random_device {}() };
+    char suffix[17];
+    snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(generator()));
+    return suffix;
+}
+
 namespace {
 
 std::string temp_name_for(const std::string& path)
 {
-    // The random part only avoids collisions between concurrent writers; O_EXCL is
-    // what guarantees we never write into someone else's file.
-    static thread_local std::mt19937_64 generator { std::random_device {}() };
-    char suffix[17];
-    snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(generator()));
-    return path_dirname(path) + "/." + path_basename(path) + ".tmp-" + suffix;
+    return path_dirname(path) + "/." + path_basename(path) + ".tmp-" + random_suffix();
 }
 
 } // namespace

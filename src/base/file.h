@@ -32,6 +32,9 @@ ErrorOr<void> write_file_atomic(const std::string& path, std::string_view data, 
 // as they are; an existing non-directory is ENOTDIR.
 ErrorOr<void> mkdir_p(const std::string& path, mode_t mode);
 
+// 16 random hex digits, for temporary names.
+std::string random_suffix();
+
 // Path helpers that work on strings only (no file system access).
 std::string path_dirname(std::string_view path);
 std::string path_basename(std::string_view path);

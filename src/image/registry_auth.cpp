@@ -1,5 +1,7 @@
 #include "image/registry_auth.h"
 
+#include "base/strings.h"
+
 #include "base/base64.h"
 
 #include <cctype>
@@ -19,14 +21,6 @@ bool is_tchar(char c)
 bool is_space(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-std::string lower(std::string_view text)
-{
-    std::string out(text);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
 }
 
 // A cursor over a WWW-Authenticate value.
@@ -109,7 +103,7 @@ ErrorOr<std::vector<Challenge>> parse_www_authenticate(std::string_view value)
         if (scheme.empty())
             return s.error("expected an authentication scheme");
         Challenge challenge;
-        challenge.scheme = lower(scheme);
+        challenge.scheme = to_lower(scheme);
         if (!s.at_end() && !is_space(s.peek()) && s.peek() != ',')
             return s.error("unexpected character after the scheme");
 
@@ -152,7 +146,7 @@ ErrorOr<std::vector<Challenge>> parse_www_authenticate(std::string_view value)
                 if (param_value.empty())
                     return s.error("expected a value for \"" + std::string(name) + "\"");
             }
-            challenge.params[lower(name)] = std::move(param_value);
+            challenge.params[to_lower(name)] = std::move(param_value);
             s.skip_spaces();
             if (!s.at_end() && s.peek() != ',')
                 return s.error("expected ',' after \"" + std::string(name) + "\"");

@@ -3,14 +3,13 @@
 #include "base/file.h"
 #include "base/scope_guard.h"
 #include "base/system.h"
+#include "base/time.h"
 #include "image/unpack.h"
 
 #include <algorithm>
-#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <unistd.h>
 
 namespace corral::image {
@@ -18,26 +17,6 @@ namespace corral::image {
 using nlohmann::json;
 
 namespace {
-
-std::string random_suffix()
-{
-    static thread_local std::mt19937_64 generator { std::random_device {}() };
-    char buf[17];
-    snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(generator()));
-    return buf;
-}
-
-std::string now_rfc3339()
-{
-    struct timespec ts { };
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm { };
-    gmtime_r(&ts.tv_sec, &tm);
-    char buf[64];
-    size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-    return buf;
-}
 
 std::vector<std::string> list_dir(const std::string& path)
 {
@@ -411,7 +390,7 @@ ErrorOr<ImageRecord> Store::add_image(const Digest& config_digest, const std::ve
     record.manifest_media_type = std::move(manifest_media_type);
     record.diff_ids = config.diff_ids;
     record.created = config.created;
-    record.loaded = now_rfc3339();
+    record.loaded = now_rfc3339_nano();
     std::optional<Digest> parent;
     for (size_t i = 0; i < layer_blobs.size(); ++i) {
         LayerRecord layer = TRY(unpack_layer(layer_blobs[i], parent, config.diff_ids[i]));
