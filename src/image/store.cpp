@@ -552,8 +552,10 @@ ErrorOr<Deletion> Store::remove(std::string_view name_or_id, const RemoveOptions
     deletion = TRY(delete_image_locked(image.id));
     // A forced removal of an image a container uses keeps its layers: the container
     // still stands on them, and collect_garbage with its layers reclaims them later.
-    if (!in_use)
-        deletion.reclaimed = TRY(collect_garbage_locked({}));
+    if (!in_use) {
+        std::vector<ImageRecord> scope { image };
+        deletion.reclaimed = TRY(collect_garbage_locked({}, &scope));
+    }
     return deletion;
 }
 
@@ -569,22 +571,24 @@ ErrorOr<Deletion> Store::prune(const PruneOptions& options)
             continue;
         candidates.push_back(id);
     }
+    std::vector<ImageRecord> scope;
     for (auto const& id : candidates) {
+        scope.push_back(m_images.at(id));
         Deletion one = TRY(delete_image_locked(id));
         total.untagged.insert(total.untagged.end(), one.untagged.begin(), one.untagged.end());
         total.deleted.insert(total.deleted.end(), one.deleted.begin(), one.deleted.end());
     }
-    total.reclaimed = TRY(collect_garbage_locked({}));
+    total.reclaimed = TRY(collect_garbage_locked({}, &scope));
     return total;
 }
 
 ErrorOr<int64_t> Store::collect_garbage(const std::set<Digest>& keep_layers)
 {
     std::lock_guard lock(m_mutex);
-    return collect_garbage_locked(keep_layers);
+    return collect_garbage_locked(keep_layers, nullptr);
 }
 
-ErrorOr<int64_t> Store::collect_garbage_locked(const std::set<Digest>& keep_layers)
+ErrorOr<int64_t> Store::collect_garbage_locked(const std::set<Digest>& keep_layers, const std::vector<ImageRecord>* scope)
 {
     // Unpacks are not interrupted by collection: a layer being unpacked lives under
     // a temporary name and its blob is checked before it is renamed in.
@@ -609,9 +613,27 @@ ErrorOr<int64_t> Store::collect_garbage_locked(const std::set<Digest>& keep_laye
             at = record->parent;
         }
     }
+    // With a scope, only what those (deleted) images used is a candidate: a pull
+    // in flight has blobs and layers no image references yet, and removing one
+    // image must not take them.
+    std::optional<std::set<std::string>> candidate_blobs;
+    std::optional<std::set<std::string>> candidate_layers;
+    if (scope) {
+        candidate_blobs.emplace();
+        candidate_layers.emplace();
+        for (auto const& record : *scope) {
+            candidate_blobs->insert(record.id.hex);
+            if (record.manifest_digest)
+                candidate_blobs->insert(record.manifest_digest->hex);
+            for (auto const& layer : record.layers)
+                candidate_blobs->insert(layer.digest.hex);
+            for (auto const& chain : record.chain())
+                candidate_layers->insert(chain.hex);
+        }
+    }
     int64_t freed = 0;
     for (auto const& name : list_dir(m_root + "/layers")) {
-        if (!is_hex64(name) || live_layers.contains(name))
+        if (!is_hex64(name) || live_layers.contains(name) || (candidate_layers && !candidate_layers->contains(name)))
             continue;
         std::string dir = m_root + "/layers/" + name;
         if (auto record = layer(Digest { "sha256", name }); !record.is_error())
@@ -623,7 +645,7 @@ ErrorOr<int64_t> Store::collect_garbage_locked(const std::set<Digest>& keep_laye
         TRY(remove_tree(doomed));
     }
     for (auto const& name : list_dir(m_root + "/blobs/sha256")) {
-        if (live_blobs.contains(name))
+        if (live_blobs.contains(name) || (candidate_blobs && !candidate_blobs->contains(name)))
             continue;
         std::string path = m_root + "/blobs/sha256/" + name;
         if (auto st = sys::stat(path); !st.is_error())

@@ -145,7 +145,9 @@ public:
     // `docker image prune`: untagged images (all unused ones with `all`).
     ErrorOr<Deletion> prune(const PruneOptions& options = {});
     // Deletes blobs and layers no image references; `keep_layers` names chain IDs
-    // containers still stand on. Returns bytes freed.
+    // containers still stand on. Returns bytes freed. A pull or load in flight has
+    // blobs and layers no image references yet, so the engine runs this only when
+    // none is (remove and prune collect just what the images they delete used).
     ErrorOr<int64_t> collect_garbage(const std::set<Digest>& keep_layers = {});
 
 private:
@@ -155,7 +157,9 @@ private:
     ErrorOr<void> write_image_locked(const ImageRecord& record);
     ErrorOr<ImageRecord> resolve_locked(std::string_view name_or_id) const;
     ErrorOr<Deletion> delete_image_locked(const Digest& id);
-    ErrorOr<int64_t> collect_garbage_locked(const std::set<Digest>& keep_layers);
+    // `scope`: only the blobs and layers of these images are candidates (nullptr:
+    // everything unreferenced).
+    ErrorOr<int64_t> collect_garbage_locked(const std::set<Digest>& keep_layers, const std::vector<ImageRecord>* scope);
 
     std::string m_root;
     mutable std::mutex m_mutex; // guards the maps and every metadata write

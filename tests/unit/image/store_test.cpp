@@ -281,3 +281,20 @@ TEST_F(StoreTest, BlobWriterVerifiesDigestAndSize)
     EXPECT_EQ(m_store->put_blob("abc").value(), sha256_of("abc"));
     EXPECT_EQ(m_store->read_blob(sha256_of("abc")).value(), "abc");
 }
+
+TEST_F(StoreTest, RemoveLeavesBlobsOfAPullInFlight)
+{
+    auto image = two_layer_image({ "busybox:latest" });
+    ASSERT_FALSE(load_bytes(*m_store, test::docker_save_archive({ image })).is_error());
+    // A blob another pull has committed but not yet made part of an image.
+    Digest in_flight = m_store->put_blob("layer of a pull in progress").value();
+    auto deleted = m_store->remove("busybox:latest").value();
+    EXPECT_EQ(deleted.deleted, std::vector<Digest> { image.id });
+    EXPECT_FALSE(m_store->has_blob(image.id));
+    EXPECT_TRUE(m_store->has_blob(in_flight));
+    EXPECT_TRUE(m_store->prune().value().deleted.empty());
+    EXPECT_TRUE(m_store->has_blob(in_flight));
+    // An explicit collection takes it.
+    EXPECT_GT(m_store->collect_garbage().value(), 0);
+    EXPECT_FALSE(m_store->has_blob(in_flight));
+}
