@@ -20,6 +20,9 @@ using nlohmann::json;
 namespace {
 
 constexpr size_t MAX_METADATA_FILE = 4 * 1024 * 1024;
+// All metadata files of one archive together: a hostile archive of many small
+// members must not make the daemon hold them all.
+constexpr size_t MAX_METADATA_TOTAL = 64 * 1024 * 1024;
 
 // "./a//b/../c" → "a/c": archive member names are keys, compared textually.
 std::string normalize(std::string_view path)
@@ -114,6 +117,7 @@ ErrorOr<Contents> read_contents(Store& store, int fd)
         return reader.error("reading the image archive");
     Contents contents;
     size_t members = 0;
+    size_t metadata_bytes = 0;
     for (;;) {
         struct archive_entry* entry = nullptr;
         int status = archive_read_next_header(a, &entry);
@@ -164,6 +168,10 @@ ErrorOr<Contents> read_contents(Store& store, int fd)
             contents.blobs[name] = blob;
             continue;
         }
+        metadata_bytes += static_cast<size_t>(std::max<int64_t>(size, 0));
+        if (metadata_bytes > MAX_METADATA_TOTAL)
+            return Error::from_string("image archive: its metadata files exceed " + std::to_string(MAX_METADATA_TOTAL)
+                + " bytes in all (at \"" + name + "\")");
         std::string data;
         data.resize(static_cast<size_t>(std::max<int64_t>(size, 0)));
         la_ssize_t n = archive_read_data(a, data.data(), data.size());

@@ -298,3 +298,15 @@ TEST_F(StoreTest, RemoveLeavesBlobsOfAPullInFlight)
     EXPECT_GT(m_store->collect_garbage().value(), 0);
     EXPECT_FALSE(m_store->has_blob(in_flight));
 }
+
+TEST_F(StoreTest, ManySmallMetadataMembersAreBounded)
+{
+    // 17 members of 4 MiB each exceed the 64 MiB the loader holds in memory.
+    std::vector<TarEntry> entries;
+    std::string chunk(4 * 1024 * 1024, 'x');
+    for (int i = 0; i < 17; ++i)
+        entries.push_back({ "meta" + std::to_string(i) + ".json", TarEntry::Type::File, chunk });
+    auto result = load_bytes(*m_store, test::make_tar(entries));
+    ASSERT_TRUE(result.is_error());
+    EXPECT_EQ(result.error().message(), "image archive: its metadata files exceed 67108864 bytes in all (at \"meta16.json\")");
+}
