@@ -74,6 +74,9 @@ bool plain_safe_string(std::string_view text)
         return false;
     if (text.back() == ':')
         return false;
+    // "---" and "..." at the start of a line mark documents.
+    if (text.starts_with("---") || text.starts_with("..."))
+        return false;
     if (has_escaped_characters(text, false))
         return false;
     for (size_t i = 0; i < text.size(); ++i) {

@@ -226,3 +226,14 @@ TEST(Yaml, HighByteEscapesAreRefused)
     EXPECT_EQ(result.error().message(), "esc.yml:1:4: the string is not valid UTF-8 (write the character as \\u00XX)");
     EXPECT_FALSE(parse_yaml("b: \"\\u00a0\"\n", "ok.yml").is_error());
 }
+
+TEST(Yaml, DocumentMarkersAreQuoted)
+{
+    Node root = Node::map();
+    root.set("--- *x", Node::string("... end"));
+    std::string written = emit_yaml(root);
+    EXPECT_EQ(written, "\"--- *x\": \"... end\"\n");
+    auto again = parse_yaml(written, "again.yml");
+    ASSERT_FALSE(again.is_error()) << again.error().message();
+    EXPECT_EQ(again.value(), root);
+}
