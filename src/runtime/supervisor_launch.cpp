@@ -25,15 +25,24 @@ namespace corral::runtime {
 
 namespace {
 
-ErrorOr<sockaddr_un> socket_address(const std::string& run_dir)
-{
+// The socket's address, through a descriptor of the run directory: a run
+// directory may be deeper than the 108 bytes sun_path holds (an exec's, under
+// its container's), but /proc/self/fd/N/supervisor.sock always fits.
+struct SocketAddress {
+    Fd dir;
     sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    std::string path = path_join(run_dir, SUPERVISOR_SOCKET_NAME);
-    if (path.size() >= sizeof address.sun_path)
-        return Error::from_string("supervisor socket path too long: " + path, ENAMETOOLONG);
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    return address;
+    std::string path; // for messages
+};
+
+ErrorOr<SocketAddress> socket_address(const std::string& run_dir)
+{
+    SocketAddress out;
+    out.dir = TRY(sys::open(run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    out.path = path_join(run_dir, SUPERVISOR_SOCKET_NAME);
+    out.address.sun_family = AF_UNIX;
+    std::string short_path = "/proc/self/fd/" + std::to_string(out.dir.get()) + "/" + SUPERVISOR_SOCKET_NAME;
+    std::memcpy(out.address.sun_path, short_path.c_str(), short_path.size() + 1);
+    return out;
 }
 
 // The supervisor reports "ok <pid>" or "err <errno> <message>" on the result pipe.
@@ -67,17 +76,16 @@ ErrorOr<Fd> bind_supervisor_socket(const std::string& run_dir)
     if (raw < 0)
         return Error::from_syscall("socket");
     Fd fd(raw);
-    (void)::unlink(address.sun_path); // a stale socket of an earlier run
-    // The socket is created with the process umask; only root may talk to
-    // a supervisor, as only root may talk to the engine.
-    mode_t old_mask = ::umask(0177);
-    int bound = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address);
-    int error = errno;
-    ::umask(old_mask);
+    (void)::unlinkat(address.dir.get(), SUPERVISOR_SOCKET_NAME, 0); // a stale socket of an earlier run
+    int bound = ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address.address), sizeof address.address);
     if (bound < 0)
-        return Error::from_errno(error, std::string("bind '") + address.sun_path + "'");
+        return Error::from_syscall("bind '" + address.path + "'");
+    // Only root may talk to a supervisor, as only root may talk to the
+    // engine. (fchmodat, not umask: the umask is the whole process's.)
+    if (::fchmodat(address.dir.get(), SUPERVISOR_SOCKET_NAME, 0600, 0) < 0)
+        return Error::from_syscall("chmod '" + address.path + "'");
     if (::listen(fd.get(), 64) < 0)
-        return Error::from_syscall(std::string("listen '") + address.sun_path + "'");
+        return Error::from_syscall("listen '" + address.path + "'");
     return fd;
 }
 
@@ -188,8 +196,8 @@ ErrorOr<SupervisorConnection> SupervisorConnection::connect(const std::string& r
     if (raw < 0)
         return Error::from_syscall("socket");
     Fd fd(raw);
-    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) < 0)
-        return Error::from_syscall(std::string("connect '") + address.sun_path + "'");
+    if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address.address), sizeof address.address) < 0)
+        return Error::from_syscall("connect '" + address.path + "'");
     SupervisorConnection connection(std::move(fd));
     TRY(connection.send(supervisor_message::HELLO, streams));
     return connection;
