@@ -72,6 +72,7 @@ struct Container {
     bool restart_pending { false };
     bool removing { false };
     bool starting { false };
+    bool auto_remove_pending { false }; // HostConfig.AutoRemove, once it has exited for good
 };
 
 nlohmann::json container_to_json(const Container& container);

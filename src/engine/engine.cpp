@@ -421,6 +421,12 @@ ErrorOr<void> Engine::remove(const std::string& name_or_id, bool force, bool vol
 {
     std::unique_lock lock(m_mutex);
     auto container = TRY(get_locked(name_or_id));
+    return remove_locked(lock, container, force, volumes);
+}
+
+ErrorOr<void> Engine::remove_locked(
+    std::unique_lock<std::mutex>& lock, const std::shared_ptr<Container>& container, bool force, bool volumes)
+{
     if (container->state.running() || container->state.status == "restarting") {
         if (!force) {
             if (container->state.status == "paused")

@@ -149,6 +149,8 @@ private:
     std::string container_dir(const std::string& id) const;
     std::string run_dir(const std::string& id) const;
     ErrorOr<void> derive(Container& container);
+    ErrorOr<void> remove_locked(
+        std::unique_lock<std::mutex>& lock, const std::shared_ptr<Container>& container, bool force, bool volumes);
 
     // engine_start.cpp
     ErrorOr<void> start_locked(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Container>& container,

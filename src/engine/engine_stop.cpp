@@ -255,6 +255,8 @@ void Engine::handle_exit_locked(const std::shared_ptr<Container>& container, uin
         c.state.status = "restarting";
         c.restart_pending = true;
         schedule_restart(container, *delay);
+    } else if (c.parsed.host_config.auto_remove) {
+        c.auto_remove_pending = true; // the watcher removes it (docker run --rm)
     }
     if (auto saved = save_locked(c); saved.is_error())
         log::warn("saving container " + c.id + ": " + saved.error().message());

@@ -81,8 +81,17 @@ void Engine::watcher_loop()
             auto [id, generation] = watched->second;
             ::epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
             m_watched.erase(watched);
-            if (auto it = m_containers.find(id); it != m_containers.end())
-                handle_exit_locked(it->second, generation);
+            auto it = m_containers.find(id);
+            if (it == m_containers.end())
+                continue;
+            auto container = it->second;
+            handle_exit_locked(container, generation);
+            if (container->auto_remove_pending && !container->removing) {
+                container->auto_remove_pending = false;
+                // Docker's --rm takes the anonymous volumes with it.
+                if (auto removed = remove_locked(lock, container, false, true); removed.is_error())
+                    log::warn("removing container " + id + ": " + removed.error().message());
+            }
         }
         auto now = std::chrono::steady_clock::now();
         while (!m_restarts.empty() && m_restarts.begin()->first <= now) {

@@ -372,6 +372,14 @@ TEST_F(EngineTest, RenameAndRemove)
     EXPECT_EQ(refused.error().code(), EBUSY);
     ASSERT_TRUE(engine->remove(running, true));
     (void)other;
+
+    // AutoRemove (docker run --rm): gone once it has exited, volumes too.
+    std::string temporary = create({ { "Cmd", { "sh", "-c", "exit 2" } }, { "Volumes", { { "/scratch", json::object() } } },
+        { "HostConfig", { { "AutoRemove", true } } } });
+    std::string scratch = engine->inspect(temporary)->mounts.at(0).name;
+    ASSERT_TRUE(engine->start(temporary));
+    EXPECT_TRUE(eventually([&] { return engine->resolve(temporary).is_error(); }));
+    EXPECT_FALSE(engine->volumes().get(scratch));
 }
 
 TEST_F(EngineTest, LiveRestoreSurvivesKillingTheEngine)
