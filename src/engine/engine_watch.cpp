@@ -144,7 +144,7 @@ ErrorOr<void> Engine::restore()
     }
     ::closedir(dir);
 
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock(m_mutex);
     for (auto const& id : ids) {
         std::string path = path_join(container_dir(id), "container.json");
         auto text = read_file(path);
@@ -169,6 +169,16 @@ ErrorOr<void> Engine::restore()
             restore_one(*container);
     }
     if (m_options.restore) {
+        // --rm containers that ended while no engine ran.
+        std::vector<std::shared_ptr<Container>> ended;
+        for (auto& [id, container] : m_containers) {
+            if (container->parsed.host_config.auto_remove && container->state.status == "exited")
+                ended.push_back(container);
+        }
+        for (auto& container : ended) {
+            if (auto removed = remove_locked(lock, container, false, true); removed.is_error())
+                log::warn("removing container " + container->id + ": " + removed.error().message());
+        }
         // Docker's restart of stopped containers when the daemon starts.
         for (auto& [id, container] : m_containers) {
             auto& c = *container;

@@ -18,7 +18,9 @@
 #include <csignal>
 #include <fcntl.h>
 #include <sys/prctl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -165,6 +167,32 @@ TEST_F(EngineTest, RunsAContainerAndRecordsItsExit)
     EXPECT_EQ(json::parse(*text)["State"]["ExitCode"], 3);
     // Nothing is left running or mounted for it.
     EXPECT_FALSE(exists_path(path_join("/sys/fs/cgroup/memory", options.cgroup_parent + "/" + id)));
+}
+
+TEST_F(EngineTest, LogsRotateAsTheLogOptionsSay)
+{
+    // 40 lines of 100 bytes, into files of at most 1 KiB, 3 kept.
+    std::string id = run({ { "Cmd", { "sh", "-c", "i=0; while [ $i -lt 40 ]; do printf '%099d\\n' $i; i=$((i+1)); done" } },
+                             { "HostConfig", { { "LogConfig", { { "Type", "json-file" }, { "Config", { { "max-size", "1k" }, { "max-file", "3" } } } } } } } },
+        0);
+    auto c = engine->inspect(id);
+    ASSERT_TRUE(c);
+    for (auto const& path : { c->log_path, c->log_path + ".1", c->log_path + ".2" }) {
+        struct stat st {};
+        ASSERT_EQ(::stat(path.c_str(), &st), 0) << path;
+        EXPECT_LE(st.st_size, 1024 + 200) << path; // one entry may cross the limit
+    }
+    EXPECT_FALSE(exists_path(c->log_path + ".3"));
+    auto entries = runtime::read_json_logs(c->log_path, 3, {});
+    ASSERT_TRUE(entries);
+    ASSERT_FALSE(entries->empty());
+    EXPECT_EQ(entries->back().log, std::string(97, '0') + "39\n");
+    EXPECT_LT(entries->size(), 40u);
+
+    auto bad = engine->create({ { "Image", "corral-test/busybox" }, { "Cmd", { "true" } },
+        { "HostConfig", { { "LogConfig", { { "Type", "json-file" }, { "Config", { { "max-file", "x" } } } } } } } });
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code(), EINVAL);
 }
 
 TEST_F(EngineTest, StartErrorsNameTheStepAndLeaveNothing)
@@ -426,6 +454,39 @@ TEST_F(EngineTest, LiveRestoreSurvivesKillingTheEngine)
     ASSERT_TRUE(ended);
     EXPECT_EQ(ended->state.status, "exited");
     EXPECT_EQ(ended->state.exit_code, 6);
+}
+
+// The OS image has only the unified hierarchy. This host's cgroup2 mount
+// (/sys/fs/cgroup/unified) holds no controllers, but membership, freezing,
+// killing, device programs and the container's cgroup namespace work there
+// as on a pure v2 system, so the engine runs containers with it as its root.
+TEST_F(EngineTest, RunsOnAPureCgroupV2Hierarchy)
+{
+    struct statfs fs {};
+    if (::statfs("/sys/fs/cgroup/unified", &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC)
+        GTEST_SKIP() << "no cgroup2 mount at /sys/fs/cgroup/unified";
+    engine.reset();
+    options.cgroup_root = "/sys/fs/cgroup/unified";
+    open_engine();
+    std::string id = create({ { "Cmd", { "sh", "-c", "cat /proc/self/cgroup; echo ready; while true; do sleep 0.05; done" } } });
+    auto started = engine->start(id);
+    ASSERT_TRUE(started) << started.error().message();
+    std::string dir = "/sys/fs/cgroup/unified/" + options.cgroup_parent + "/" + id;
+    // Its own cgroup namespace: the container sees itself at the root.
+    // (The v1 lines above it are this host's other hierarchies.)
+    ASSERT_TRUE(eventually([&] { return logs(id).ends_with("\n0::/\nready\n"); })) << logs(id);
+    auto procs = read_file(dir + "/cgroup.procs");
+    ASSERT_TRUE(procs) << procs.error().message();
+    EXPECT_NE(procs->find(std::to_string(engine->inspect(id)->state.pid)), std::string::npos);
+    ASSERT_TRUE(engine->pause(id));
+    EXPECT_NE(read_file(dir + "/cgroup.events").value().find("frozen 1"), std::string::npos);
+    ASSERT_TRUE(engine->unpause(id));
+    EXPECT_NE(read_file(dir + "/cgroup.events").value().find("frozen 0"), std::string::npos);
+    auto stopped = engine->stop(id, 1);
+    ASSERT_TRUE(stopped) << stopped.error().message();
+    EXPECT_EQ(engine->inspect(id)->state.exit_code, 137); // sh as PID 1 ignores SIGTERM
+    EXPECT_FALSE(exists_path(dir));
+    ::rmdir(("/sys/fs/cgroup/unified/" + options.cgroup_parent).c_str());
 }
 
 } // namespace
