@@ -427,6 +427,8 @@ ErrorOr<void> Engine::remove(const std::string& name_or_id, bool force, bool vol
 ErrorOr<void> Engine::remove_locked(
     std::unique_lock<std::mutex>& lock, const std::shared_ptr<Container>& container, bool force, bool volumes)
 {
+    if (container->starting)
+        return Error::from_string("container " + container->id + " is being started; try again", EBUSY);
     if (container->state.running() || container->state.status == "restarting") {
         if (!force) {
             if (container->state.status == "paused")
@@ -482,6 +484,80 @@ ErrorOr<void> Engine::remove_locked(
     if (removed.is_error())
         return removed.release_error().context("removing container " + container->id);
     return {};
+}
+
+} // namespace corral::engine
+
+namespace corral::engine {
+
+std::function<bool(const image::Digest&)> Engine::image_in_use() const
+{
+    std::set<std::string> used;
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto const& [id, c] : m_containers)
+            used.insert(c->image_id);
+    }
+    return [used = std::move(used)](const image::Digest& id) { return used.contains(id.str()); };
+}
+
+ErrorOr<image::Deletion> Engine::remove_image(const std::string& name_or_id, bool force)
+{
+    image::RemoveOptions options;
+    options.force = force;
+    options.in_use = image_in_use();
+    options.used_by = [this](const image::Digest& image_id) {
+        std::lock_guard lock(m_mutex);
+        for (auto const& [id, c] : m_containers) {
+            if (c->image_id == image_id.str())
+                return id;
+        }
+        return std::string();
+    };
+    return m_images->remove(name_or_id, options);
+}
+
+ErrorOr<image::Deletion> Engine::prune_images(bool all)
+{
+    image::PruneOptions options;
+    options.all = all;
+    options.in_use = image_in_use();
+    return m_images->prune(options);
+}
+
+ErrorOr<void> Engine::remove_volume(const std::string& name, bool force)
+{
+    std::vector<std::string> users;
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto const& [id, c] : m_containers) {
+            for (auto const& m : c->mounts) {
+                if (m.type == "volume" && m.name == name) {
+                    users.push_back(id);
+                    break;
+                }
+            }
+        }
+    }
+    auto removed = m_volumes->remove(name, users);
+    if (removed.is_error() && force && removed.error().code() == ENOENT)
+        return {}; // docker volume rm -f of a missing volume
+    return removed;
+}
+
+ErrorOr<VolumeStore::PruneReport> Engine::prune_volumes(const VolumePruneFilter& filter)
+{
+    std::set<std::string> in_use;
+    {
+        std::lock_guard lock(m_mutex);
+        for (auto const& [id, c] : m_containers) {
+            for (auto const& m : c->mounts) {
+                if (m.type == "volume")
+                    in_use.insert(m.name);
+            }
+        }
+    }
+    return m_volumes->prune(in_use, filter);
 }
 
 } // namespace corral::engine

@@ -126,6 +126,14 @@ public:
     // force: kill a running one first; volumes: remove its anonymous volumes.
     ErrorOr<void> remove(const std::string& name_or_id, bool force = false, bool volumes = false);
 
+    // docker rmi / image prune, refusing images that containers use (the
+    // store knows no containers; the engine tells it which images are used).
+    ErrorOr<image::Deletion> remove_image(const std::string& name_or_id, bool force = false);
+    ErrorOr<image::Deletion> prune_images(bool all = false);
+    // docker volume rm / prune, refusing volumes that containers reference.
+    ErrorOr<void> remove_volume(const std::string& name, bool force = false);
+    ErrorOr<VolumeStore::PruneReport> prune_volumes(const VolumePruneFilter& filter);
+
     ErrorOr<runtime::SupervisorConnection> attach(const std::string& name_or_id, std::string_view streams);
     ErrorOr<ExecSession> exec(const std::string& name_or_id, const ExecOptions& options, std::string_view streams);
 
@@ -149,6 +157,7 @@ private:
     std::string container_dir(const std::string& id) const;
     std::string run_dir(const std::string& id) const;
     ErrorOr<void> derive(Container& container);
+    std::function<bool(const image::Digest&)> image_in_use() const;
     ErrorOr<void> remove_locked(
         std::unique_lock<std::mutex>& lock, const std::shared_ptr<Container>& container, bool force, bool volumes);
 

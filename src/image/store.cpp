@@ -533,6 +533,15 @@ ErrorOr<Deletion> Store::remove(std::string_view name_or_id, const RemoveOptions
     Deletion deletion;
     if (by_reference) {
         size_t others = image.references.size() - 1;
+        // Untagging the last reference of an image a container uses would
+        // leave it dangling under the container: Docker wants that forced.
+        if (others == 0 && in_use && !options.force) {
+            std::string user = options.used_by ? options.used_by(image.id) : std::string();
+            return Error::from_string("conflict: unable to remove repository reference \"" + std::string(name_or_id)
+                    + "\" (must force) - container " + (user.empty() ? std::string("(unknown)") : user.substr(0, 12))
+                    + " is using its referenced image " + image.short_id(),
+                EBUSY);
+        }
         if (others > 0 || in_use) {
             m_references.erase(*by_reference);
             TRY(save_references_locked());

@@ -85,6 +85,8 @@ struct RemoveOptions {
     bool force { false };
     // Whether a container uses this image; the store does not know containers.
     std::function<bool(const Digest& image_id)> in_use;
+    // The id of a container that uses it, for the conflict message (optional).
+    std::function<std::string(const Digest& image_id)> used_by;
 };
 
 struct PruneOptions {

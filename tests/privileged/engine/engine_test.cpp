@@ -49,7 +49,7 @@ std::string test_archive()
             "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:alice:/home/alice:/bin/sh\n", 0644 },
         { "etc/group", TarEntry::Type::File, "root:x:0:\nalice:x:1000:\nstaff:x:50:alice\n", 0644 },
     };
-    for (auto applet : { "touch", "grep", "wc", "kill", "stat", "test", "trap", "hostname", "cat" })
+    for (auto applet : { "touch", "grep", "wc", "kill", "stat", "test", "hostname", "cat", "readlink", "head", "printf" })
         extra.push_back({ std::string("bin/") + applet, TarEntry::Type::Symlink, "busybox", 0777 });
     auto image = make_image({ plain_layer(busybox_layer()), plain_layer(make_tar(extra)) }, { "corral-test/busybox:latest" });
     return docker_save_archive({ image });
@@ -193,6 +193,90 @@ TEST_F(EngineTest, LogsRotateAsTheLogOptionsSay)
         { "HostConfig", { { "LogConfig", { { "Type", "json-file" }, { "Config", { { "max-file", "x" } } } } } } } });
     ASSERT_FALSE(bad);
     EXPECT_EQ(bad.error().code(), EINVAL);
+}
+
+TEST_F(EngineTest, ImagesAndVolumesInUseAreKept)
+{
+    std::string id = create({ { "Cmd", { "true" } }, { "HostConfig", { { "Binds", { "kept:/data" } } } } });
+    auto image_refused = engine->remove_image("corral-test/busybox:latest");
+    ASSERT_FALSE(image_refused);
+    EXPECT_EQ(image_refused.error().code(), EBUSY);
+    EXPECT_EQ(image_refused.error().message(),
+        "conflict: unable to remove repository reference \"corral-test/busybox:latest\" (must force) - container "
+            + id.substr(0, 12) + " is using its referenced image " + engine->inspect(id)->image_id.substr(7, 12));
+    auto volume_refused = engine->remove_volume("kept");
+    ASSERT_FALSE(volume_refused);
+    EXPECT_EQ(volume_refused.error().message(), "remove kept: volume is in use - [" + id + "]");
+    auto pruned = engine->prune_volumes({ true, {}, {} });
+    ASSERT_TRUE(pruned);
+    EXPECT_TRUE(pruned->removed.empty());
+
+    ASSERT_TRUE(engine->remove(id));
+    ASSERT_TRUE(engine->remove_volume("kept"));
+    auto removed = engine->remove_image("corral-test/busybox:latest");
+    ASSERT_TRUE(removed) << removed.error().message();
+    EXPECT_EQ(removed->untagged, std::vector<std::string> { "docker.io/corral-test/busybox:latest" });
+    EXPECT_EQ(removed->deleted.size(), 1u);
+}
+
+TEST_F(EngineTest, AttachBeforeStartSeesEverything)
+{
+    std::string id = create({ { "Cmd", { "sh", "-c", "echo first; echo second >&2; exit 0" } } });
+    std::optional<runtime::SupervisorConnection> attach;
+    auto started = engine->start(id, &attach, "oe");
+    ASSERT_TRUE(started) << started.error().message();
+    ASSERT_TRUE(attach.has_value());
+    std::string out, err;
+    bool exited = false;
+    while (auto packet = attach->receive()) {
+        if (!packet->has_value())
+            break;
+        auto const& p = **packet;
+        if (p.type == runtime::supervisor_message::STDOUT)
+            out += p.data;
+        else if (p.type == runtime::supervisor_message::STDERR)
+            err += p.data;
+        else if (p.type == runtime::supervisor_message::EXIT)
+            exited = true;
+    }
+    EXPECT_EQ(out, "first\n");
+    EXPECT_EQ(err, "second\n");
+    EXPECT_TRUE(exited);
+}
+
+TEST_F(EngineTest, PrivilegedDevicesAndSharedNetworks)
+{
+    std::string privileged = run({ { "Cmd", { "sh", "-c", "grep CapEff /proc/self/status; test -c /dev/null && echo dev" } },
+                                     { "HostConfig", { { "Privileged", true } } } },
+        0);
+    auto out = logs(privileged);
+    // Every capability there is to give: the engine's own set.
+    auto status = read_file("/proc/self/status").value();
+    auto line = status.substr(status.find("CapEff:"));
+    line = line.substr(0, line.find('\n') + 1);
+    EXPECT_TRUE(out.starts_with(line)) << out << " vs " << line;
+    EXPECT_TRUE(out.ends_with("dev\n")) << out;
+
+    std::string mapped = run({ { "Cmd", { "sh", "-c", "head -c 5 /dev/myzero | wc -c" } },
+                                 { "HostConfig",
+                                     { { "Devices",
+                                         { { { "PathOnHost", "/dev/zero" }, { "PathInContainer", "/dev/myzero" },
+                                             { "CgroupPermissions", "rwm" } } } } } } },
+        0);
+    EXPECT_EQ(logs(mapped), "5\n");
+
+    std::string first = create({ { "Cmd", { "sh", "-c", "readlink /proc/self/ns/net; sleep 30" } } });
+    ASSERT_TRUE(engine->start(first));
+    std::string second = run({ { "Cmd", { "readlink", "/proc/self/ns/net" } },
+                                 { "HostConfig", { { "NetworkMode", "container:" + first } } } },
+        0);
+    ASSERT_TRUE(eventually([&] { return !logs(first).empty(); }));
+    EXPECT_EQ(logs(second), logs(first));
+    std::string host_net = run({ { "Cmd", { "readlink", "/proc/self/ns/net" } }, { "HostConfig", { { "NetworkMode", "host" } } } }, 0);
+    char own[128] {};
+    ASSERT_GT(::readlink("/proc/self/ns/net", own, sizeof own - 1), 0);
+    EXPECT_EQ(logs(host_net), std::string(own) + "\n");
+    ASSERT_TRUE(engine->kill(first, SIGKILL));
 }
 
 TEST_F(EngineTest, StartErrorsNameTheStepAndLeaveNothing)
@@ -362,6 +446,28 @@ TEST_F(EngineTest, ExecRunsInTheContainer)
     EXPECT_EQ(out, "yes more\n" + id.substr(0, 12) + "\n1000\n");
     ASSERT_TRUE(exit.has_value());
     EXPECT_EQ(exit->exit_code, 4);
+
+    // With a terminal, and input through the attach connection.
+    ExecOptions interactive;
+    interactive.cmd = { "sh", "-c", "test -t 0 && echo is-a-tty; read line; echo got:$line" };
+    interactive.tty = true;
+    interactive.attach_stdin = true;
+    auto tty_session = engine->exec(id, interactive, "io");
+    ASSERT_TRUE(tty_session) << tty_session.error().message();
+    ASSERT_TRUE(tty_session->connection->send_stdin("hello\n"));
+    std::string screen;
+    while (auto packet = tty_session->connection->receive()) {
+        if (!packet->has_value())
+            break;
+        if ((*packet)->type == runtime::supervisor_message::STDOUT)
+            screen += (*packet)->data;
+    }
+    EXPECT_NE(screen.find("is-a-tty\r\n"), std::string::npos) << screen;
+    EXPECT_NE(screen.find("got:hello\r\n"), std::string::npos) << screen;
+    auto record = runtime::read_exit_record(tty_session->run_dir);
+    ASSERT_TRUE(record && record->has_value());
+    EXPECT_EQ((*record)->exit_code, 0);
+
     auto killed = engine->kill(id, SIGKILL);
     ASSERT_TRUE(killed) << killed.error().message();
 }

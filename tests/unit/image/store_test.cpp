@@ -201,12 +201,25 @@ TEST_F(StoreTest, RemoveUntagsThenDeletes)
     EXPECT_EQ(untag.untagged, std::vector<std::string> { "docker.io/library/busybox:1" });
     EXPECT_TRUE(untag.deleted.empty());
 
-    // In use by a container: the last name only untags; by ID it is refused.
+    // In use by a container: by ID, and by its last name, refused unless
+    // forced; forced by name, it is only untagged (the container keeps it).
     RemoveOptions in_use;
     in_use.in_use = [&](const Digest& id) { return id == image.id; };
+    in_use.used_by = [&](const Digest&) { return std::string(64, 'c'); };
     auto busy = m_store->remove(image.id.str(), in_use);
     ASSERT_TRUE(busy.is_error());
     EXPECT_EQ(busy.error().code(), EBUSY);
+    auto last_name = m_store->remove("busybox:latest", in_use);
+    ASSERT_TRUE(last_name.is_error());
+    EXPECT_EQ(last_name.error().message(),
+        "conflict: unable to remove repository reference \"busybox:latest\" (must force) - container cccccccccccc "
+        "is using its referenced image "
+            + image.id.hex.substr(0, 12));
+    in_use.force = true;
+    auto untagged = m_store->remove("busybox:latest", in_use).value();
+    EXPECT_EQ(untagged.untagged, std::vector<std::string> { "docker.io/library/busybox:latest" });
+    EXPECT_TRUE(untagged.deleted.empty());
+    ASSERT_FALSE(m_store->tag(Reference::parse("busybox:latest").value(), image.id).is_error());
 
     auto deleted = m_store->remove("busybox:latest").value();
     EXPECT_EQ(deleted.deleted, std::vector<Digest> { image.id });
