@@ -54,6 +54,19 @@ std::string image_file(const std::vector<std::string>& dirs, const std::string& 
     return {};
 }
 
+runtime::HostDevice host_device(const std::string& path_in_container, const struct stat& st)
+{
+    runtime::HostDevice device;
+    device.path_in_container = path_in_container;
+    device.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
+    device.major = major(st.st_rdev);
+    device.minor = minor(st.st_rdev);
+    device.mode = st.st_mode & 07777;
+    device.uid = st.st_uid;
+    device.gid = st.st_gid;
+    return device;
+}
+
 // Docker's HostDevices: every character and block device under /dev, for a
 // privileged container.
 void collect_devices(const std::string& dir, std::vector<runtime::HostDevice>& out, int depth = 0)
@@ -75,15 +88,7 @@ void collect_devices(const std::string& dir, std::vector<runtime::HostDevice>& o
         if (S_ISDIR(st.st_mode)) {
             collect_devices(path, out, depth + 1);
         } else if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-            runtime::HostDevice device;
-            device.path_in_container = path;
-            device.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-            device.major = major(st.st_rdev);
-            device.minor = minor(st.st_rdev);
-            device.mode = st.st_mode & 07777;
-            device.uid = st.st_uid;
-            device.gid = st.st_gid;
-            out.push_back(device);
+            out.push_back(host_device(path, st));
         }
     }
     ::closedir(d);
@@ -110,14 +115,8 @@ ErrorOr<std::vector<runtime::HostDevice>> mapped_devices(const std::vector<runti
         }
         if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
             return Error::from_string("not a device node: \"" + mapping.path_on_host + "\"", EINVAL);
-        runtime::HostDevice device;
-        device.path_in_container = mapping.path_in_container.empty() ? mapping.path_on_host : mapping.path_in_container;
-        device.type = S_ISCHR(st.st_mode) ? 'c' : 'b';
-        device.major = major(st.st_rdev);
-        device.minor = minor(st.st_rdev);
-        device.mode = st.st_mode & 07777;
-        device.uid = st.st_uid;
-        device.gid = st.st_gid;
+        auto device = host_device(
+            mapping.path_in_container.empty() ? mapping.path_on_host : mapping.path_in_container, st);
         device.cgroup_permissions = mapping.cgroup_permissions.empty() ? "rwm" : mapping.cgroup_permissions;
         out.push_back(device);
     }

@@ -1,4 +1,5 @@
 #include "engine/volumes_internal.h"
+#include "runtime/mount_options.h"
 
 #include "base/file.h"
 #include "base/strings.h"
@@ -8,110 +9,14 @@
 
 namespace corral::engine {
 
-namespace {
-
-struct FlagWord {
-    std::string_view word;
-    bool clears; // "rw" clears what "ro" sets
-    unsigned long flag;
-};
-
-// moby/sys/mount's table (flags_linux.go).
-constexpr FlagWord FLAG_WORDS[] = {
-    { "defaults", false, 0 },
-    { "ro", false, MS_RDONLY },
-    { "rw", true, MS_RDONLY },
-    { "suid", true, MS_NOSUID },
-    { "nosuid", false, MS_NOSUID },
-    { "dev", true, MS_NODEV },
-    { "nodev", false, MS_NODEV },
-    { "exec", true, MS_NOEXEC },
-    { "noexec", false, MS_NOEXEC },
-    { "sync", false, MS_SYNCHRONOUS },
-    { "async", true, MS_SYNCHRONOUS },
-    { "dirsync", false, MS_DIRSYNC },
-    { "remount", false, MS_REMOUNT },
-    { "mand", false, MS_MANDLOCK },
-    { "nomand", true, MS_MANDLOCK },
-    { "atime", true, MS_NOATIME },
-    { "noatime", false, MS_NOATIME },
-    { "diratime", true, MS_NODIRATIME },
-    { "nodiratime", false, MS_NODIRATIME },
-    { "bind", false, MS_BIND },
-    { "rbind", false, MS_BIND | MS_REC },
-    { "relatime", false, MS_RELATIME },
-    { "norelatime", true, MS_RELATIME },
-    { "strictatime", false, MS_STRICTATIME },
-    { "nostrictatime", true, MS_STRICTATIME },
-};
-
-struct PropagationWord {
-    std::string_view word;
-    unsigned long flag;
-};
-
-constexpr PropagationWord PROPAGATION_WORDS[] = {
-    { "private", MS_PRIVATE },
-    { "rprivate", MS_PRIVATE | MS_REC },
-    { "shared", MS_SHARED },
-    { "rshared", MS_SHARED | MS_REC },
-    { "slave", MS_SLAVE },
-    { "rslave", MS_SLAVE | MS_REC },
-    { "unbindable", MS_UNBINDABLE },
-    { "runbindable", MS_UNBINDABLE | MS_REC },
-};
-
-bool apply_word(MountOptions& out, std::string_view word)
-{
-    for (auto const& known : FLAG_WORDS) {
-        if (known.word == word) {
-            if (known.clears)
-                out.flags &= ~known.flag;
-            else
-                out.flags |= known.flag;
-            return true;
-        }
-    }
-    for (auto const& known : PROPAGATION_WORDS) {
-        if (known.word == word) {
-            out.propagation |= known.flag;
-            return true;
-        }
-    }
-    return false;
-}
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape_mountinfo(std::string_view field)
-{
-    std::string out;
-    for (size_t i = 0; i < field.size(); ++i) {
-        if (field[i] == '\\' && i + 3 < field.size()) {
-            auto octal = field.substr(i + 1, 3);
-            if (std::all_of(octal.begin(), octal.end(), [](char c) { return c >= '0' && c <= '7'; })) {
-                out += static_cast<char>((octal[0] - '0') * 64 + (octal[1] - '0') * 8 + (octal[2] - '0'));
-                i += 3;
-                continue;
-            }
-        }
-        out += field[i];
-    }
-    return out;
-}
-
-} // namespace
-
 MountOptions parse_mount_options(std::string_view options)
 {
+    // runc's words, as moby/sys/mount's (the same table).
+    auto parsed = runtime::parse_mount_options(split(options, ','));
     MountOptions out;
-    std::vector<std::string> data;
-    for (auto const& word : split(options, ',')) {
-        if (word.empty())
-            continue;
-        if (!apply_word(out, word))
-            data.push_back(word);
-    }
-    out.data = join(data, ",");
+    out.flags = parsed.flags | (parsed.bind ? MS_BIND : 0) | (parsed.recursive ? MS_REC : 0);
+    out.propagation = parsed.propagation;
+    out.data = std::move(parsed.data);
     return out;
 }
 
@@ -165,7 +70,7 @@ ErrorOr<bool> has_mounts_at_or_below(const std::string& path)
         auto fields = split(line, ' ');
         if (fields.size() < 5)
             continue;
-        std::string mount_point = unescape_mountinfo(fields[4]);
+        std::string mount_point = runtime::unescape_mountinfo(fields[4]);
         if (mount_point == path || mount_point.starts_with(path + "/"))
             return true;
     }

@@ -1,4 +1,5 @@
 #include "runtime/cgroup_plan.h"
+#include "runtime/mount_options.h"
 
 #include "base/file.h"
 #include "base/strings.h"
@@ -247,23 +248,6 @@ std::vector<std::string> plan_controllers(const std::vector<CgroupWrite>& writes
 }
 
 namespace {
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string unescape_mountinfo(std::string_view field)
-{
-    auto is_octal = [](char c) { return c >= '0' && c <= '7'; };
-    std::string out;
-    for (size_t i = 0; i < field.size(); ++i) {
-        if (field[i] == '\\' && i + 3 < field.size() && is_octal(field[i + 1]) && is_octal(field[i + 2])
-            && is_octal(field[i + 3])) {
-            out += static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0'));
-            i += 3;
-            continue;
-        }
-        out += field[i];
-    }
-    return out;
-}
 
 std::vector<std::string_view> fields_of(std::string_view line)
 {

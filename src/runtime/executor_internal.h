@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "base/fd.h"
 #include "runtime/seccomp_profile.h"
+#include "runtime/mount_options.h"
 #include "runtime/spec.h"
 
 #include <cstdint>
@@ -21,22 +22,6 @@
 namespace corral::runtime::detail {
 
 // ---- Mount options (rootfs.cpp; pure) ----
-
-struct MountFlags {
-    unsigned long flags { 0 }; // MS_RDONLY, MS_NOSUID, …; never MS_BIND, MS_REC or propagation
-    unsigned long propagation { 0 }; // one of MS_SHARED, MS_SLAVE, MS_PRIVATE, MS_UNBINDABLE, maybe | MS_REC
-    bool bind { false };
-    bool recursive { false }; // rbind
-    std::string data; // what the file system itself reads: "mode=755,size=65536k"
-};
-
-// Splits OCI mount options into mount(2) flags, propagation and file system
-// data. "bind"/"rbind" make a bind mount. Unknown words go to the data, where
-// the file system refuses them if it must (as runc).
-MountFlags parse_mount_options(const std::vector<std::string>& options);
-
-// A propagation word ("rshared", "slave", …) as mount flags, or 0.
-unsigned long propagation_flags(std::string_view word);
 
 struct PreparedMount {
     const Mount* mount { nullptr };
