@@ -376,6 +376,10 @@ int Monitor::run()
             if (!m_clients[i].fd.valid())
                 drop_client(i);
         }
+        // A client that left may have asked for stdin to close (stdin_once):
+        // act on it now, not after the next event, which may never come.
+        if (m_stdin_close_pending)
+            write_stdin();
 
         fds.clear();
         bool paused = backpressure();

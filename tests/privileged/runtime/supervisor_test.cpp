@@ -17,6 +17,7 @@
 #include <chrono>
 #include <csignal>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -32,9 +33,12 @@ struct Received {
     std::optional<ExitRecord> exit;
 };
 
-// Reads packets until the supervisor closes the connection.
+// Reads packets until the supervisor closes the connection (or 30 s pass
+// without one, so that a hang fails the test instead of stalling it).
 Received drain(SupervisorConnection& connection)
 {
+    struct timeval limit { 30, 0 };
+    ::setsockopt(connection.fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
     Received received;
     while (true) {
         auto packet = connection.receive();
