@@ -8,8 +8,9 @@ packages=(
     g++ cmake ninja-build ccache pkg-config make
     # libraries
     libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libarchive-dev libssl-dev libcurl4-openssl-dev libseccomp-dev libcap-dev
+    libboost-dev
     # test peers: the stock docker CLI and dockerd, a registry, skopeo, test images
-    docker.io docker-registry skopeo busybox-static
+    docker.io docker-registry skopeo busybox-static python3-docker runc
     # the registry tests' token server and certificates
     python3 python3-jwt python3-cryptography openssl
     # tests: GoogleTest, and clang with compiler-rt for the libFuzzer targets

@@ -9,8 +9,11 @@
 #include "base/fd.h"
 #include "engine/restart_policy.h"
 #include "runtime/container_config.h"
+#include "runtime/supervisor.h"
 
 #include <nlohmann/json.hpp>
+#include <memory>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -47,6 +50,14 @@ struct ContainerState {
     bool running() const { return status == "running" || status == "paused"; }
 };
 
+// An attach made before the container started: connected by the start.
+struct PendingAttach {
+    std::string streams;
+    std::optional<runtime::SupervisorConnection> connection;
+    std::optional<Error> error;
+    bool done { false };
+};
+
 struct Container {
     std::string id;
     std::string name; // without the leading '/'
@@ -72,7 +83,8 @@ struct Container {
     bool restart_pending { false };
     bool removing { false };
     bool starting { false };
-    bool auto_remove_pending { false }; // HostConfig.AutoRemove, once it has exited for good
+    bool auto_remove_pending { false };
+    std::vector<std::shared_ptr<PendingAttach>> pending_attaches; // HostConfig.AutoRemove, once it has exited for good
 };
 
 nlohmann::json container_to_json(const Container& container);

@@ -479,6 +479,7 @@ ErrorOr<void> Engine::remove_locked(
     }
     m_containers.erase(container->id);
     m_names.erase(container->name);
+    std::erase_if(m_execs, [&](auto const& entry) { return entry.second.container_id == container->id; });
     emit("destroy", *container);
     m_changed.notify_all();
     if (removed.is_error())

@@ -85,6 +85,20 @@ struct ExecOptions {
     bool privileged { false };
 };
 
+// An exec as `docker exec` makes it: created, then started once.
+struct ExecRecord {
+    std::string id;
+    std::string container_id;
+    ExecOptions options;
+    bool attach_stdout { true };
+    bool attach_stderr { true };
+    bool started { false };
+    bool running { false };
+    std::optional<int> exit_code;
+    pid_t pid { 0 };
+    std::string run_dir;
+};
+
 struct ExecSession {
     std::string exec_id;
     std::string run_dir;
@@ -134,8 +148,16 @@ public:
     ErrorOr<void> remove_volume(const std::string& name, bool force = false);
     ErrorOr<VolumeStore::PruneReport> prune_volumes(const VolumePruneFilter& filter);
 
+    // To a running container now; to one not yet started, when it starts
+    // (the call waits), so that the client sees its output from the first byte.
     ErrorOr<runtime::SupervisorConnection> attach(const std::string& name_or_id, std::string_view streams);
+    ErrorOr<void> resize(const std::string& name_or_id, unsigned rows, unsigned columns);
+    // create_exec + start_exec in one.
     ErrorOr<ExecSession> exec(const std::string& name_or_id, const ExecOptions& options, std::string_view streams);
+    ErrorOr<std::string> create_exec(const std::string& name_or_id, const ExecOptions& options);
+    ErrorOr<ExecSession> start_exec(const std::string& exec_id, std::string_view streams);
+    ErrorOr<ExecRecord> inspect_exec(const std::string& exec_id);
+    ErrorOr<void> resize_exec(const std::string& exec_id, unsigned rows, unsigned columns);
 
     // A copy of the container's record (derived fields included, live ones not).
     ErrorOr<Container> inspect(const std::string& name_or_id) const;
@@ -195,6 +217,8 @@ private:
     std::multimap<std::chrono::steady_clock::time_point, std::pair<std::string, uint64_t>> m_restarts;
     std::map<int, std::pair<std::string, uint64_t>> m_watched; // control fd → (id, generation)
     std::thread m_watcher;
+
+    std::map<std::string, ExecRecord> m_execs; // by id; dropped with their container
 
     std::mutex m_sink_mutex;
     std::function<void(const EngineEvent&)> m_sink;

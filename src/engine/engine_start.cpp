@@ -317,6 +317,18 @@ ErrorOr<void> Engine::start_locked(std::unique_lock<std::mutex>& lock, const std
     Fd listener = TRY(runtime::bind_supervisor_socket(run));
     if (attach && !streams.empty())
         attach->emplace(TRY(runtime::SupervisorConnection::connect(run, streams)));
+    // Attaches that waited for this start (docker run, docker start -a).
+    auto pending = std::move(c.pending_attaches);
+    c.pending_attaches.clear();
+    auto fail_pending = ScopeGuard([&] {
+        for (auto& p : pending) {
+            p->error = Error::from_string("container " + c.id + " did not start", EIO);
+            p->done = true;
+        }
+        m_changed.notify_all();
+    });
+    for (auto& p : pending)
+        p->connection.emplace(TRY(runtime::SupervisorConnection::connect(run, p->streams)));
     auto control = TRY(runtime::SupervisorConnection::connect(run, ""));
 
     runtime::SupervisorOptions options;
@@ -344,6 +356,9 @@ ErrorOr<void> Engine::start_locked(std::unique_lock<std::mutex>& lock, const std
     }
     destroy_cgroup.disarm();
     unmount_volumes.disarm();
+    fail_pending.disarm();
+    for (auto& p : pending)
+        p->done = true;
 
     c.generation++;
     c.state.status = "running";

@@ -267,12 +267,38 @@ ErrorOr<runtime::SupervisorConnection> Engine::attach(const std::string& name_or
 {
     std::unique_lock lock(m_mutex);
     auto container = TRY(get_locked(name_or_id));
+    if (container->state.running())
+        return runtime::SupervisorConnection::connect(run_dir(container->id), streams);
+    auto pending = std::make_shared<PendingAttach>();
+    pending->streams = std::string(streams);
+    container->pending_attaches.push_back(pending);
+    m_changed.wait(lock, [&] { return pending->done || container->removing; });
+    if (!pending->done)
+        return Error::from_string("No such container: " + name_or_id, ENOENT);
+    if (pending->error)
+        return *pending->error;
+    return std::move(*pending->connection);
+}
+
+ErrorOr<void> Engine::resize(const std::string& name_or_id, unsigned rows, unsigned columns)
+{
+    std::unique_lock lock(m_mutex);
+    auto container = TRY(get_locked(name_or_id));
     if (!container->state.running())
-        return Error::from_string("You cannot attach to a stopped container, start it first", EBUSY);
-    return runtime::SupervisorConnection::connect(run_dir(container->id), streams);
+        return Error::from_string("Container " + container->id + " is not running", EBUSY);
+    std::string run = run_dir(container->id);
+    lock.unlock();
+    auto connection = TRY(runtime::SupervisorConnection::connect(run, ""));
+    return connection.resize(rows, columns);
 }
 
 ErrorOr<ExecSession> Engine::exec(const std::string& name_or_id, const ExecOptions& options, std::string_view streams)
+{
+    auto id = TRY(create_exec(name_or_id, options));
+    return start_exec(id, streams);
+}
+
+ErrorOr<std::string> Engine::create_exec(const std::string& name_or_id, const ExecOptions& options)
 {
     std::unique_lock lock(m_mutex);
     auto container = TRY(get_locked(name_or_id));
@@ -283,6 +309,70 @@ ErrorOr<ExecSession> Engine::exec(const std::string& name_or_id, const ExecOptio
         return Error::from_string("Container " + c.id + " is paused, unpause the container before exec", EBUSY);
     if (options.cmd.empty())
         return Error::from_string("No exec command specified", EINVAL);
+    ExecRecord record;
+    std::random_device device;
+    static constexpr char HEX[] = "0123456789abcdef";
+    for (int i = 0; i < 64; ++i)
+        record.id.push_back(HEX[device() & 0xf]);
+    record.container_id = c.id;
+    record.options = options;
+    std::string id = record.id;
+    m_execs[id] = std::move(record);
+    emit("exec_create: " + join(options.cmd, " "), c, { { "execID", id } });
+    return id;
+}
+
+ErrorOr<ExecRecord> Engine::inspect_exec(const std::string& exec_id)
+{
+    std::unique_lock lock(m_mutex);
+    auto it = m_execs.find(exec_id);
+    if (it == m_execs.end())
+        return Error::from_string("No such exec instance: " + exec_id, ENOENT);
+    auto& record = it->second;
+    if (record.running && !record.exit_code) {
+        auto exit = runtime::read_exit_record(record.run_dir);
+        if (!exit.is_error() && exit->has_value()) {
+            record.exit_code = (*exit)->exit_code;
+            record.running = false;
+        } else if (auto c = m_containers.find(record.container_id);
+                   c == m_containers.end() || !c->second->state.running()) {
+            record.running = false; // ended with its container
+        }
+    }
+    return record;
+}
+
+ErrorOr<void> Engine::resize_exec(const std::string& exec_id, unsigned rows, unsigned columns)
+{
+    std::string run;
+    {
+        std::lock_guard lock(m_mutex);
+        auto it = m_execs.find(exec_id);
+        if (it == m_execs.end())
+            return Error::from_string("No such exec instance: " + exec_id, ENOENT);
+        if (!it->second.running)
+            return Error::from_string("Exec " + exec_id + " is not running", EBUSY);
+        run = it->second.run_dir;
+    }
+    auto connection = TRY(runtime::SupervisorConnection::connect(run, ""));
+    return connection.resize(rows, columns);
+}
+
+ErrorOr<ExecSession> Engine::start_exec(const std::string& exec_id, std::string_view streams)
+{
+    std::unique_lock lock(m_mutex);
+    auto exec_it = m_execs.find(exec_id);
+    if (exec_it == m_execs.end())
+        return Error::from_string("No such exec instance: " + exec_id, ENOENT);
+    if (exec_it->second.started)
+        return Error::from_string("Error: Exec command " + exec_id + " has already run", EBUSY);
+    ExecOptions options = exec_it->second.options;
+    auto container = TRY(get_locked(exec_it->second.container_id));
+    auto& c = *container;
+    if (!c.state.running())
+        return Error::from_string("Container " + c.id + " is not running", EBUSY);
+    if (c.state.status == "paused")
+        return Error::from_string("Container " + c.id + " is paused, unpause the container before exec", EBUSY);
     std::string run = run_dir(c.id);
     std::string text = TRY(read_file(path_join(run, runtime::SUPERVISOR_SPEC_NAME), runtime::MAX_SPEC_JSON_SIZE));
     runtime::Spec spec = TRY(runtime::spec_from_json(text));
@@ -327,13 +417,6 @@ ErrorOr<ExecSession> Engine::exec(const std::string& name_or_id, const ExecOptio
     }
     spec.process = process;
 
-    std::string exec_id;
-    {
-        std::random_device device;
-        static constexpr char HEX[] = "0123456789abcdef";
-        for (int i = 0; i < 64; ++i)
-            exec_id.push_back(HEX[device() & 0xf]);
-    }
     std::string exec_dir = path_join(path_join(run, "exec"), exec_id);
     TRY(mkdir_p(exec_dir, 0700));
     Fd listener = TRY(runtime::bind_supervisor_socket(exec_dir));
@@ -341,6 +424,8 @@ ErrorOr<ExecSession> Engine::exec(const std::string& name_or_id, const ExecOptio
     session.exec_id = exec_id;
     session.run_dir = exec_dir;
     session.connection.emplace(TRY(runtime::SupervisorConnection::connect(exec_dir, streams)));
+    exec_it->second.started = true;
+    exec_it->second.run_dir = exec_dir;
 
     runtime::SupervisorOptions supervisor;
     supervisor.binary = m_options.supervisor_binary;
@@ -349,9 +434,20 @@ ErrorOr<ExecSession> Engine::exec(const std::string& name_or_id, const ExecOptio
     supervisor.exec_target = target;
     supervisor.cgroup_dirs = cgroup.directories();
     lock.unlock();
-    auto launched = TRY(runtime::launch_supervisor(supervisor, std::move(listener)));
-    session.pid = launched.process_pid;
+    auto launched = runtime::launch_supervisor(supervisor, std::move(listener));
     lock.lock();
+    auto again = m_execs.find(exec_id);
+    if (launched.is_error()) {
+        if (again != m_execs.end()) {
+            again->second.exit_code = launched.error().code() == ENOENT ? 127 : 126;
+        }
+        return launched.release_error();
+    }
+    session.pid = launched->process_pid;
+    if (again != m_execs.end()) {
+        again->second.running = true;
+        again->second.pid = launched->process_pid;
+    }
     emit("exec_start: " + join(options.cmd, " "), c, { { "execID", exec_id } });
     return session;
 }
