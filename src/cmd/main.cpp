@@ -2,6 +2,7 @@
 // was started as (argv[0]); every applet links to this one file. Any name without
 // an applet of its own runs the `ros` CLI, as in RancherOS.
 
+#include "api/daemon.h"
 #include "cli/ros.h"
 #include "runtime/container_init.h"
 
@@ -21,6 +22,7 @@ struct Applet {
 constexpr Applet APPLETS[] = {
     { "ros", corral::cli::ros_main },
     { "corral-init", corral::runtime::container_init_main },
+    { "system-dockerd", corral::api::system_dockerd_main },
 };
 
 } // namespace

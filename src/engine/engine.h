@@ -23,6 +23,7 @@
 #include "engine/container.h"
 #include "engine/volumes.h"
 #include "image/store.h"
+#include "runtime/cgroup.h"
 #include "runtime/spec_builder.h"
 #include "runtime/supervisor.h"
 
@@ -82,6 +83,8 @@ struct ExecOptions {
     std::string working_dir;
     bool tty { false };
     bool attach_stdin { false };
+    bool attach_stdout { true };
+    bool attach_stderr { true };
     bool privileged { false };
 };
 
@@ -90,8 +93,6 @@ struct ExecRecord {
     std::string id;
     std::string container_id;
     ExecOptions options;
-    bool attach_stdout { true };
-    bool attach_stderr { true };
     bool started { false };
     bool running { false };
     std::optional<int> exit_code;
@@ -132,8 +133,12 @@ public:
     ErrorOr<void> restart(const std::string& name_or_id, std::optional<int> timeout_seconds = {});
     ErrorOr<void> kill(const std::string& name_or_id, int signal = SIGKILL);
     // The exit code, per Docker's wait conditions; nullopt timeout waits forever.
+    // `registered`, when given, runs (without the engine's lock) once the
+    // wait is in place and before it blocks: the API answers the HTTP headers
+    // there, so that a client that starts the container on seeing them
+    // cannot start it before the wait is counted (docker run).
     ErrorOr<int> wait(const std::string& name_or_id, WaitCondition condition = WaitCondition::NotRunning,
-        std::optional<std::chrono::milliseconds> timeout = {});
+        std::optional<std::chrono::milliseconds> timeout = {}, const std::function<void()>& registered = {});
     ErrorOr<void> pause(const std::string& name_or_id);
     ErrorOr<void> unpause(const std::string& name_or_id);
     ErrorOr<void> rename(const std::string& name_or_id, const std::string& new_name);
@@ -152,6 +157,10 @@ public:
     // (the call waits), so that the client sees its output from the first byte.
     ErrorOr<runtime::SupervisorConnection> attach(const std::string& name_or_id, std::string_view streams);
     ErrorOr<void> resize(const std::string& name_or_id, unsigned rows, unsigned columns);
+    // The processes in a running container's cgroup (docker top).
+    ErrorOr<std::vector<pid_t>> processes(const std::string& name_or_id);
+    // Its cgroup's counters (docker stats).
+    ErrorOr<runtime::CgroupStats> stats(const std::string& name_or_id);
     // create_exec + start_exec in one.
     ErrorOr<ExecSession> exec(const std::string& name_or_id, const ExecOptions& options, std::string_view streams);
     ErrorOr<std::string> create_exec(const std::string& name_or_id, const ExecOptions& options);

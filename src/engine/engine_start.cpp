@@ -224,8 +224,12 @@ ErrorOr<void> Engine::start_locked(std::unique_lock<std::mutex>& lock, const std
     input.upper_dir = path_join(dir, "upper");
     input.work_dir = path_join(dir, "work");
     input.rootfs = path_join(dir, "rootfs");
-    for (auto const& sub : { input.upper_dir, input.work_dir, input.rootfs })
-        TRY(mkdir_p(sub, 0700));
+    // The upper directory is the container's "/": 0755 like an image's root,
+    // or users other than root could not enter it.
+    TRY(mkdir_p(input.upper_dir, 0755));
+    TRY(mkdir_p(input.work_dir, 0700));
+    TRY(mkdir_p(input.rootfs, 0755));
+    (void)::chmod(input.upper_dir.c_str(), 0755); // made 0700 by an older engine
     std::vector<std::string> etc_dirs { input.upper_dir };
     etc_dirs.insert(etc_dirs.end(), lower_dirs.begin(), lower_dirs.end());
     input.passwd = image_file(etc_dirs, "etc/passwd");

@@ -150,8 +150,8 @@ ErrorOr<void> Engine::kill(const std::string& name_or_id, int signal)
     return {};
 }
 
-ErrorOr<int> Engine::wait(
-    const std::string& name_or_id, WaitCondition condition, std::optional<std::chrono::milliseconds> timeout)
+ErrorOr<int> Engine::wait(const std::string& name_or_id, WaitCondition condition,
+    std::optional<std::chrono::milliseconds> timeout, const std::function<void()>& registered)
 {
     std::unique_lock lock(m_mutex);
     auto container = TRY(get_locked(name_or_id));
@@ -172,6 +172,11 @@ ErrorOr<int> Engine::wait(
         }
         return true;
     };
+    if (registered) {
+        lock.unlock();
+        registered();
+        lock.lock();
+    }
     if (!m_changed.wait_until(lock, deadline, done))
         return Error::from_string("timed out waiting for container " + container->id, ETIMEDOUT);
     return container->state.exit_code;
@@ -267,6 +272,7 @@ ErrorOr<runtime::SupervisorConnection> Engine::attach(const std::string& name_or
 {
     std::unique_lock lock(m_mutex);
     auto container = TRY(get_locked(name_or_id));
+    emit("attach", *container);
     if (container->state.running())
         return runtime::SupervisorConnection::connect(run_dir(container->id), streams);
     auto pending = std::make_shared<PendingAttach>();
@@ -278,6 +284,26 @@ ErrorOr<runtime::SupervisorConnection> Engine::attach(const std::string& name_or
     if (pending->error)
         return *pending->error;
     return std::move(*pending->connection);
+}
+
+ErrorOr<std::vector<pid_t>> Engine::processes(const std::string& name_or_id)
+{
+    std::unique_lock lock(m_mutex);
+    auto container = TRY(get_locked(name_or_id));
+    if (!container->state.running())
+        return Error::from_string("Container " + container->id + " is not running", EBUSY);
+    auto cgroup = TRY(runtime::Cgroup::open(cgroup_path_of(m_options, *container), m_options.cgroup_root));
+    return cgroup.processes();
+}
+
+ErrorOr<runtime::CgroupStats> Engine::stats(const std::string& name_or_id)
+{
+    std::unique_lock lock(m_mutex);
+    auto container = TRY(get_locked(name_or_id));
+    if (!container->state.running())
+        return runtime::CgroupStats {};
+    auto cgroup = TRY(runtime::Cgroup::open(cgroup_path_of(m_options, *container), m_options.cgroup_root));
+    return cgroup.stats();
 }
 
 ErrorOr<void> Engine::resize(const std::string& name_or_id, unsigned rows, unsigned columns)

@@ -250,4 +250,21 @@ std::string shell(const std::string& command)
     return result->out;
 }
 
+std::string busybox_test_archive()
+{
+    std::vector<TarEntry> extra {
+        { "bin/", TarEntry::Type::Directory, "", 0755 },
+        { "data/", TarEntry::Type::Directory, "", 0755 },
+        { "data/seed", TarEntry::Type::File, "from the image\n", 0644 },
+        { "etc/", TarEntry::Type::Directory, "", 0755 },
+        { "etc/passwd", TarEntry::Type::File,
+            "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:alice:/home/alice:/bin/sh\n", 0644 },
+        { "etc/group", TarEntry::Type::File, "root:x:0:\nalice:x:1000:\nstaff:x:50:alice\n", 0644 },
+    };
+    for (auto applet : { "touch", "grep", "wc", "kill", "stat", "test", "hostname", "cat", "readlink", "head", "printf" })
+        extra.push_back({ std::string("bin/") + applet, TarEntry::Type::Symlink, "busybox", 0777 });
+    auto image = make_image({ plain_layer(busybox_layer()), plain_layer(make_tar(extra)) }, { "corral-test/busybox:latest" });
+    return docker_save_archive({ image });
+}
+
 } // namespace corral::test

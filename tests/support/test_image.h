@@ -75,6 +75,11 @@ private:
     std::string m_path;
 };
 
+// `docker save` archive of corral-test/busybox:latest: busybox_layer() plus a
+// layer with more applet links, /data/seed ("from the image\n"), and an
+// /etc/passwd and /etc/group with alice (1000) and staff (50).
+std::string busybox_test_archive();
+
 // Runs a shell command; returns stdout; fails the current test on a non-zero exit.
 std::string shell(const std::string& command);
 

@@ -38,23 +38,6 @@ bool exists_path(const std::string& path)
     return ::lstat(path.c_str(), &st) == 0;
 }
 
-std::string test_archive()
-{
-    std::vector<TarEntry> extra {
-        { "bin/", TarEntry::Type::Directory, "", 0755 },
-        { "data/", TarEntry::Type::Directory, "", 0755 },
-        { "data/seed", TarEntry::Type::File, "from the image\n", 0644 },
-        { "etc/", TarEntry::Type::Directory, "", 0755 },
-        { "etc/passwd", TarEntry::Type::File,
-            "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:alice:/home/alice:/bin/sh\n", 0644 },
-        { "etc/group", TarEntry::Type::File, "root:x:0:\nalice:x:1000:\nstaff:x:50:alice\n", 0644 },
-    };
-    for (auto applet : { "touch", "grep", "wc", "kill", "stat", "test", "hostname", "cat", "readlink", "head", "printf" })
-        extra.push_back({ std::string("bin/") + applet, TarEntry::Type::Symlink, "busybox", 0777 });
-    auto image = make_image({ plain_layer(busybox_layer()), plain_layer(make_tar(extra)) }, { "corral-test/busybox:latest" });
-    return docker_save_archive({ image });
-}
-
 class EngineTest : public ::testing::Test {
 protected:
     void SetUp() override
@@ -66,7 +49,7 @@ protected:
         options.exec_root = path_join(dir.path(), "exec");
         options.cgroup_parent = "corral-engine-test-" + std::to_string(::getpid());
         open_engine();
-        static std::string archive = test_archive();
+        static std::string archive = busybox_test_archive();
         std::string path = path_join(dir.path(), "image.tar");
         ASSERT_TRUE(write_file_atomic(path, archive, 0600));
         Fd fd = sys::open(path, O_RDONLY).release_value();

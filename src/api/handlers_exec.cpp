@@ -1,0 +1,121 @@
+// /containers/{id}/exec and /exec/…: docker exec.
+
+#include "api/attach_pump.h"
+#include "api/handlers.h"
+
+#include "engine/engine.h"
+
+namespace corral::api {
+
+namespace {
+
+template<typename T>
+T field(const nlohmann::json& body, const char* name, T fallback)
+{
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null())
+        return fallback;
+    return it->get<T>();
+}
+
+std::optional<Response> create(Context& ctx, Request& request, const Params& params, Connection&)
+{
+    auto body = TRY_RESPONSE(parse_json_body(request));
+    engine::ExecOptions options;
+    try {
+        options.cmd = field<std::vector<std::string>>(body, "Cmd", {});
+        options.env = field<std::vector<std::string>>(body, "Env", {});
+        options.user = field<std::string>(body, "User", "");
+        options.working_dir = field<std::string>(body, "WorkingDir", "");
+        options.tty = field<bool>(body, "Tty", false);
+        options.attach_stdin = field<bool>(body, "AttachStdin", false);
+        options.privileged = field<bool>(body, "Privileged", false);
+        options.attach_stdout = field<bool>(body, "AttachStdout", false);
+        options.attach_stderr = field<bool>(body, "AttachStderr", false);
+    } catch (const nlohmann::json::exception& e) {
+        return error_response(400, std::string("invalid exec config: ") + e.what());
+    }
+    auto id = ctx.engine.create_exec(params.at("id"), options);
+    if (id.is_error())
+        return engine_error(id.error());
+    return json_response(201, nlohmann::json { { "Id", *id } }.dump());
+}
+
+std::optional<Response> start(Context& ctx, Request& request, const Params& params, Connection& connection)
+{
+    auto body = TRY_RESPONSE(parse_json_body(request));
+    bool detach = body.is_object() && field<bool>(body, "Detach", false);
+    auto record = ctx.engine.inspect_exec(params.at("id"));
+    if (record.is_error())
+        return engine_error(record.error());
+    std::string streams = std::string(record->options.attach_stdout ? "o" : "") + (record->options.attach_stderr ? "e" : "");
+    if (record->options.attach_stdin)
+        streams += 'i';
+    if (detach) {
+        auto session = ctx.engine.start_exec(record->id, "");
+        if (session.is_error())
+            return engine_error(session.error());
+        return Response { 200, "", "", {} };
+    }
+    // Errors before the hijack are ordinary responses.
+    auto session = ctx.engine.start_exec(record->id, streams);
+    if (session.is_error())
+        return engine_error(session.error());
+    bool tty = record->options.tty;
+    auto hijacked = connection.hijack(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
+    if (hijacked.is_error())
+        return std::nullopt;
+    pump(hijacked->fd, std::move(hijacked->early_input), *session->connection, { tty, record->options.attach_stdin });
+    return std::nullopt;
+}
+
+std::optional<Response> resize(Context& ctx, Request& request, const Params& params, Connection&)
+{
+    auto rows = TRY_RESPONSE(request.integer("h", 0));
+    auto columns = TRY_RESPONSE(request.integer("w", 0));
+    if (rows <= 0 || columns <= 0 || rows > 0xffff || columns > 0xffff)
+        return error_response(400, "invalid terminal size");
+    auto resized = ctx.engine.resize_exec(params.at("id"), static_cast<unsigned>(rows), static_cast<unsigned>(columns));
+    if (resized.is_error())
+        return engine_error(resized.error());
+    return Response { 200, "", "", {} };
+}
+
+std::optional<Response> inspect(Context& ctx, Request&, const Params& params, Connection&)
+{
+    auto record = ctx.engine.inspect_exec(params.at("id"));
+    if (record.is_error())
+        return engine_error(record.error());
+    auto const& o = record->options;
+    nlohmann::json arguments = nlohmann::json::array();
+    for (size_t i = 1; i < o.cmd.size(); ++i)
+        arguments.push_back(o.cmd[i]);
+    nlohmann::json body {
+        { "ID", record->id },
+        { "Running", record->running },
+        { "ExitCode", record->exit_code ? nlohmann::json(*record->exit_code) : nlohmann::json(nullptr) },
+        { "ProcessConfig",
+            { { "tty", o.tty }, { "entrypoint", o.cmd.empty() ? "" : o.cmd[0] }, { "arguments", arguments },
+                { "privileged", o.privileged }, { "user", o.user } } },
+        { "OpenStdin", o.attach_stdin },
+        { "OpenStderr", o.attach_stderr },
+        { "OpenStdout", o.attach_stdout },
+        { "CanRemove", false },
+        { "ContainerID", record->container_id },
+        { "DetachKeys", "" },
+        { "Pid", record->pid },
+    };
+    return json_response(200, body.dump());
+}
+
+} // namespace
+
+void add_exec_routes(Router& router)
+{
+    router.add({ "POST", "/containers/{id}/exec", create });
+    router.add({ "POST", "/exec/{id}/start", start });
+    router.add({ "POST", "/exec/{id}/resize", resize });
+    router.add({ "GET", "/exec/{id}/json", inspect });
+}
+
+} // namespace corral::api

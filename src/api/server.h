@@ -1,0 +1,62 @@
+#pragma once
+
+// The API's listeners: Unix sockets (dockerd's -H unix://…), each served by
+// an accept loop; every connection gets a thread of its own, up to a bound
+// beyond which new clients get a 503. A Unix socket is made 0660, owned by
+// root and the configured group (root's own when none), as dockerd's.
+
+#include "api/http_connection.h"
+#include "base/error.h"
+#include "base/fd.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace corral::api {
+
+struct ServerOptions {
+    // "unix:///var/run/system-docker.sock"; a bare path is taken as unix://.
+    std::vector<std::string> hosts;
+    std::string group; // a group name or gid; empty: root
+    HttpLimits limits;
+    size_t max_connections { 256 };
+};
+
+class Server {
+public:
+    // Binds every host now (so that errors come before the daemon says it is
+    // up). A tcp:// host is refused: a network listener needs mutual TLS.
+    static ErrorOr<std::unique_ptr<Server>> listen(ServerOptions options, HttpHandler handler);
+    ~Server();
+
+    // Accepts until stop(); returns when every listener has stopped. Open
+    // connections are left to finish.
+    void serve();
+    void stop();
+    size_t active_connections() const { return m_shared->active.load(); }
+
+private:
+    Server(ServerOptions options, HttpHandler handler);
+    void accept_loop(int listener);
+
+    // What connection threads use: shared, so that a connection still
+    // streaming when the server goes does not outlive what it reads.
+    struct Shared {
+        HttpHandler handler;
+        HttpLimits limits;
+        std::atomic<size_t> active { 0 };
+    };
+
+    ServerOptions m_options;
+    std::shared_ptr<Shared> m_shared;
+    std::vector<Fd> m_listeners;
+    std::vector<std::string> m_paths;
+    Fd m_stop_read, m_stop_write;
+};
+
+} // namespace corral::api

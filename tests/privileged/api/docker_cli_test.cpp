@@ -1,0 +1,296 @@
+// system-dockerd driven by the stock docker CLI (Debian's docker.io): the
+// daemon on a temporary socket and data root, a test image loaded with
+// `docker load`, then run, ps, logs, exec, inspect, stop, kill, wait, rm,
+// images, tag, rmi, save, volumes and events, asserting outputs and exit
+// codes. Skips when not root or without /usr/bin/docker.
+
+#include "base/file.h"
+#include "base/process.h"
+#include "base/strings.h"
+#include "base/system.h"
+#include "test_image.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace corral;
+using namespace corral::test;
+
+namespace {
+
+constexpr const char* DOCKER = "/usr/bin/docker";
+
+struct Result {
+    int code { -1 };
+    std::string out, err;
+};
+
+class DockerCli : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        if (::geteuid() != 0 || ::access(DOCKER, X_OK) != 0)
+            return;
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+        s_dir = new TempDir();
+        std::string root = s_dir->path();
+        s_socket = root + "/docker.sock";
+        // The multicall binary picks the daemon by its name.
+        std::string daemon = root + "/system-dockerd";
+        EXPECT_EQ(::symlink(ROS_BINARY, daemon.c_str()), 0);
+        SpawnOptions options;
+        options.argv = { daemon, "-H", "unix://" + s_socket, "--data-root", root + "/data", "--exec-root",
+            root + "/exec", "--pidfile", root + "/pid", "--cgroup-parent", "corral-cli-test-" + std::to_string(::getpid()) };
+        options.out = Stdio::Null;
+        options.err = Stdio::Inherit;
+        auto child = Child::spawn(options);
+        ASSERT_FALSE(child.is_error()) << child.error().message();
+        s_daemon = new Child(child.release_value());
+        for (int i = 0; i < 200 && ::access(s_socket.c_str(), F_OK) != 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        std::string archive = root + "/image.tar";
+        ASSERT_FALSE(write_file_atomic(archive, busybox_test_archive(), 0600).is_error());
+        auto loaded = docker({ "load", "-i", archive });
+        EXPECT_EQ(loaded.code, 0) << loaded.err;
+        EXPECT_EQ(loaded.out, "Loaded image: corral-test/busybox:latest\n");
+    }
+
+    static void TearDownTestSuite()
+    {
+        if (!s_daemon)
+            return;
+        auto ids = docker({ "ps", "-aq" });
+        for (auto const& id : split(ids.out, '\n')) {
+            if (!id.empty())
+                docker({ "rm", "-f", "-v", id });
+        }
+        ::kill(s_daemon->pid(), SIGTERM);
+        auto status = s_daemon->wait();
+        EXPECT_FALSE(status.is_error());
+        if (!status.is_error()) {
+            EXPECT_EQ(status->code(), 0) << status->describe();
+        }
+        delete s_daemon;
+        s_daemon = nullptr;
+        while (::waitpid(-1, nullptr, WNOHANG) > 0) { }
+        for (auto const& hierarchy : { "", "memory", "cpu,cpuacct", "pids", "blkio", "devices", "freezer", "cpuset",
+                 "systemd", "unified", "net_cls,net_prio", "perf_event", "hugetlb", "rdma", "misc" })
+            ::rmdir(("/sys/fs/cgroup/" + std::string(hierarchy) + "/corral-cli-test-" + std::to_string(::getpid())).c_str());
+        delete s_dir;
+        s_dir = nullptr;
+    }
+
+    void SetUp() override
+    {
+        if (::geteuid() != 0)
+            GTEST_SKIP() << "needs root (the daemon runs containers)";
+        if (::access(DOCKER, X_OK) != 0)
+            GTEST_SKIP() << "no docker CLI at " << DOCKER;
+        ASSERT_NE(s_daemon, nullptr);
+    }
+
+    static Result docker(std::vector<std::string> args, const std::string& input = {})
+    {
+        SpawnOptions options;
+        options.argv = { DOCKER, "-H", "unix://" + s_socket };
+        options.argv.insert(options.argv.end(), args.begin(), args.end());
+        options.env = { "HOME=" + s_dir->path(), "PATH=/usr/bin:/bin", "DOCKER_CONFIG=" + s_dir->path() + "/cli" };
+        auto result = run(options, input);
+        if (result.is_error())
+            return { -1, "", result.error().message() };
+        return { result->status.code(), result->out, result->err };
+    }
+
+    static std::string trimmed(const std::string& text) { return std::string(trim(text)); }
+
+    static inline TempDir* s_dir = nullptr;
+    static inline Child* s_daemon = nullptr;
+    static inline std::string s_socket;
+};
+
+TEST_F(DockerCli, VersionAndInfo)
+{
+    auto version = docker({ "version", "--format", "{{.Server.APIVersion}} {{.Server.Os}}" });
+    EXPECT_EQ(version.code, 0) << version.err;
+    EXPECT_EQ(version.out, "1.41 linux\n");
+    auto info = docker({ "info", "--format", "{{.Driver}} {{.LoggingDriver}} {{.OSType}}" });
+    EXPECT_EQ(info.code, 0) << info.err;
+    EXPECT_EQ(info.out, "overlay2 json-file linux\n");
+}
+
+TEST_F(DockerCli, RunRemovesAndGivesTheExitCode)
+{
+    auto run = docker({ "run", "--rm", "--net", "none", "corral-test/busybox", "sh", "-c", "echo out; echo err >&2; exit 3" });
+    EXPECT_EQ(run.code, 3) << run.err;
+    EXPECT_EQ(run.out, "out\n");
+    EXPECT_EQ(run.err, "err\n");
+    auto none = docker({ "ps", "-aq", "--filter", "ancestor=corral-test/busybox", "--filter", "status=exited" });
+    EXPECT_EQ(none.out, "");
+
+    auto missing = docker({ "run", "--rm", "corral-test/busybox", "/bin/nope" });
+    EXPECT_EQ(missing.code, 127);
+    EXPECT_NE(missing.err.find("exec \"/bin/nope\": no such file or directory"), std::string::npos) << missing.err;
+}
+
+TEST_F(DockerCli, DetachedLifecycle)
+{
+    auto run = docker({ "run", "-d", "--name", "web", "-e", "GREETING=hello", "-w", "/tmp", "corral-test/busybox", "sh",
+        "-c", "echo $GREETING from $(pwd); trap 'echo bye; exit 0' TERM; while true; do sleep 0.1; done" });
+    ASSERT_EQ(run.code, 0) << run.err;
+    std::string id = trimmed(run.out);
+    EXPECT_EQ(id.size(), 64u);
+
+    auto ps = docker({ "ps", "--filter", "name=web", "--format", "{{.Names}} {{.Image}} {{.ID}}" });
+    EXPECT_EQ(ps.out, "web corral-test/busybox " + id.substr(0, 12) + "\n");
+    auto status = docker({ "ps", "--format", "{{.Status}}", "--filter", "id=" + id.substr(0, 12) });
+    EXPECT_TRUE(status.out.starts_with("Up ")) << status.out;
+
+    for (int i = 0; i < 100 && docker({ "logs", "web" }).out.empty(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto logs = docker({ "logs", "web" });
+    EXPECT_EQ(logs.out, "hello from /tmp\n");
+
+    auto exec = docker({ "exec", "web", "sh", "-c", "echo in $(pwd) as $(id -u); exit 4" });
+    EXPECT_EQ(exec.code, 4) << exec.err;
+    EXPECT_EQ(exec.out, "in /tmp as 0\n");
+    auto exec_user = docker({ "exec", "-u", "alice", "-w", "/", "web", "id", "-u" });
+    EXPECT_EQ(exec_user.out, "1000\n");
+
+    auto inspect = docker({ "inspect", "-f", "{{.State.Status}} {{.Name}} {{.Config.Image}} {{.State.Running}}", "web" });
+    EXPECT_EQ(inspect.out, "running /web corral-test/busybox true\n") << inspect.err;
+
+    auto stop = docker({ "stop", "web" });
+    EXPECT_EQ(stop.code, 0) << stop.err;
+    EXPECT_EQ(stop.out, "web\n");
+    auto exited = docker({ "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "web" });
+    EXPECT_EQ(exited.out, "exited 0\n");
+    EXPECT_EQ(docker({ "logs", "web" }).out, "hello from /tmp\nbye\n");
+    auto ps_all = docker({ "ps", "-a", "--filter", "name=web", "--format", "{{.Status}}" });
+    EXPECT_TRUE(ps_all.out.starts_with("Exited (0) ")) << ps_all.out;
+
+    auto rm = docker({ "rm", "web" });
+    EXPECT_EQ(rm.code, 0) << rm.err;
+    EXPECT_EQ(rm.out, "web\n");
+    auto gone = docker({ "inspect", "web" });
+    EXPECT_EQ(gone.code, 1);
+    EXPECT_NE(gone.err.find("No such object: web"), std::string::npos) << gone.err;
+}
+
+TEST_F(DockerCli, KillAndWait)
+{
+    auto run = docker({ "run", "-d", "corral-test/busybox", "sleep", "30" });
+    ASSERT_EQ(run.code, 0) << run.err;
+    std::string id = trimmed(run.out);
+    auto kill = docker({ "kill", id });
+    EXPECT_EQ(kill.code, 0) << kill.err;
+    auto wait = docker({ "wait", id });
+    EXPECT_EQ(wait.out, "137\n");
+    auto again = docker({ "kill", id });
+    EXPECT_EQ(again.code, 1);
+    EXPECT_NE(again.err.find("is not running"), std::string::npos) << again.err;
+    EXPECT_EQ(docker({ "rm", id }).code, 0);
+}
+
+TEST_F(DockerCli, VolumesAndVolumesFrom)
+{
+    EXPECT_EQ(docker({ "volume", "create", "cli-data" }).out, "cli-data\n");
+    auto write = docker({ "run", "--rm", "-v", "cli-data:/data", "corral-test/busybox", "sh", "-c", "cat /data/seed; echo x > /data/f" });
+    EXPECT_EQ(write.code, 0) << write.err;
+    EXPECT_EQ(write.out, "from the image\n");
+    auto read = docker({ "run", "--rm", "-v", "cli-data:/data:ro", "corral-test/busybox", "cat", "/data/f" });
+    EXPECT_EQ(read.out, "x\n");
+    auto ls = docker({ "volume", "ls", "-q", "--filter", "name=cli-data" });
+    EXPECT_EQ(ls.out, "cli-data\n");
+    auto inspect = docker({ "volume", "inspect", "-f", "{{.Driver}} {{.Name}}", "cli-data" });
+    EXPECT_EQ(inspect.out, "local cli-data\n");
+
+    auto holder = docker({ "create", "--name", "holder", "-v", "cli-data:/shared", "corral-test/busybox", "true" });
+    ASSERT_EQ(holder.code, 0) << holder.err;
+    auto from = docker({ "run", "--rm", "--volumes-from", "holder", "corral-test/busybox", "cat", "/shared/f" });
+    EXPECT_EQ(from.out, "x\n") << from.err;
+    auto busy = docker({ "volume", "rm", "cli-data" });
+    EXPECT_EQ(busy.code, 1);
+    EXPECT_NE(busy.err.find("volume is in use"), std::string::npos) << busy.err;
+    EXPECT_EQ(docker({ "rm", "holder" }).code, 0);
+    EXPECT_EQ(docker({ "volume", "rm", "cli-data" }).out, "cli-data\n");
+}
+
+TEST_F(DockerCli, HostNamespacesPrivilegeAndReadOnly)
+{
+    std::string me = std::to_string(::getpid());
+    auto pid = docker({ "run", "--rm", "--pid", "host", "corral-test/busybox", "test", "-d", "/proc/" + me });
+    EXPECT_EQ(pid.code, 0) << pid.err;
+    auto ro = docker({ "run", "--rm", "--read-only", "corral-test/busybox", "touch", "/x" });
+    EXPECT_EQ(ro.code, 1);
+    EXPECT_NE(ro.err.find("Read-only file system"), std::string::npos) << ro.err;
+    auto caps = docker({ "run", "--rm", "corral-test/busybox", "grep", "CapEff", "/proc/self/status" });
+    EXPECT_EQ(caps.out, "CapEff:\t00000000a80425fb\n");
+    auto privileged = docker({ "run", "--rm", "--privileged", "corral-test/busybox", "grep", "CapEff", "/proc/self/status" });
+    EXPECT_NE(privileged.out, caps.out);
+    auto host_net = docker({ "run", "--rm", "--net", "host", "corral-test/busybox", "hostname" });
+    char hostname[256] {};
+    ::gethostname(hostname, sizeof hostname - 1);
+    EXPECT_EQ(host_net.out, std::string(hostname) + "\n");
+    auto user = docker({ "run", "--rm", "-u", "alice", "corral-test/busybox", "id" });
+    EXPECT_EQ(user.out, "uid=1000(alice) gid=1000(alice) groups=50(staff),1000(alice)\n") << user.err;
+}
+
+TEST_F(DockerCli, RestartPolicy)
+{
+    auto run = docker({ "run", "-d", "--restart", "on-failure:2", "corral-test/busybox", "sh", "-c", "exit 1" });
+    ASSERT_EQ(run.code, 0) << run.err;
+    std::string id = trimmed(run.out);
+    std::string state;
+    for (int i = 0; i < 200; ++i) {
+        state = docker({ "inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id }).out;
+        if (state == "2 exited\n")
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_EQ(state, "2 exited\n");
+    EXPECT_EQ(docker({ "rm", id }).code, 0);
+}
+
+TEST_F(DockerCli, ImagesTagRmiSave)
+{
+    auto images = docker({ "images", "--format", "{{.Repository}}:{{.Tag}}" });
+    EXPECT_NE(images.out.find("corral-test/busybox:latest\n"), std::string::npos) << images.out;
+    EXPECT_EQ(docker({ "tag", "corral-test/busybox", "cli-tag:1" }).code, 0);
+    auto tagged = docker({ "images", "-q", "cli-tag" });
+    auto original = docker({ "images", "-q", "corral-test/busybox" });
+    EXPECT_EQ(tagged.out, original.out);
+    EXPECT_FALSE(tagged.out.empty());
+    auto rmi = docker({ "rmi", "cli-tag:1" });
+    EXPECT_EQ(rmi.code, 0) << rmi.err;
+    EXPECT_EQ(rmi.out, "Untagged: cli-tag:1\n");
+
+    std::string saved = s_dir->path() + "/saved.tar";
+    auto save = docker({ "save", "-o", saved, "corral-test/busybox" });
+    EXPECT_EQ(save.code, 0) << save.err;
+    auto listing = shell("tar -tf " + saved);
+    EXPECT_NE(listing.find("manifest.json"), std::string::npos) << listing;
+
+    auto no_such = docker({ "rmi", "no/such:image" });
+    EXPECT_EQ(no_such.code, 1);
+    EXPECT_NE(no_such.err.find("No such image: no/such:image"), std::string::npos) << no_such.err;
+}
+
+TEST_F(DockerCli, Events)
+{
+    auto since = std::to_string(std::time(nullptr) - 1);
+    auto run = docker({ "run", "--rm", "--name", "evented", "corral-test/busybox", "true" });
+    ASSERT_EQ(run.code, 0) << run.err;
+    auto until = std::to_string(std::time(nullptr) + 1);
+    auto events = docker({ "events", "--since", since, "--until", until, "--filter", "container=evented", "--format",
+        "{{.Type}} {{.Action}}" });
+    EXPECT_EQ(events.code, 0) << events.err;
+    EXPECT_EQ(events.out, "container create\ncontainer attach\ncontainer start\ncontainer die\ncontainer destroy\n");
+}
+
+} // namespace
