@@ -127,6 +127,7 @@ std::unique_ptr<Router> make_router(engine::Engine& engine, EventBus& events, Da
     auto router = std::make_unique<Router>(engine, events, std::move(info));
     add_system_routes(*router);
     add_container_routes(*router);
+    add_stats_routes(*router);
     add_exec_routes(*router);
     add_image_routes(*router);
     add_volume_routes(*router);

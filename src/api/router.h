@@ -74,6 +74,7 @@ private:
 // The handlers, grouped as the API reference groups them; each adds its routes.
 void add_system_routes(Router& router);
 void add_container_routes(Router& router);
+void add_stats_routes(Router& router);
 void add_exec_routes(Router& router);
 void add_image_routes(Router& router);
 void add_volume_routes(Router& router);

@@ -241,6 +241,28 @@ TEST_F(DockerCli, HostNamespacesPrivilegeAndReadOnly)
     EXPECT_EQ(user.out, "uid=1000(alice) gid=1000(alice) groups=50(staff),1000(alice)\n") << user.err;
 }
 
+TEST_F(DockerCli, TopStatsPauseRename)
+{
+    auto run = docker({ "run", "-d", "--name", "busy", "corral-test/busybox", "sleep", "30" });
+    ASSERT_EQ(run.code, 0) << run.err;
+    auto top = docker({ "top", "busy" });
+    EXPECT_EQ(top.code, 0) << top.err;
+    EXPECT_TRUE(top.out.starts_with("UID")) << top.out;
+    EXPECT_NE(top.out.find("sleep 30"), std::string::npos) << top.out;
+    auto stats = docker({ "stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "busy" });
+    EXPECT_EQ(stats.code, 0) << stats.err;
+    EXPECT_EQ(stats.out, "busy 1\n");
+    EXPECT_EQ(docker({ "pause", "busy" }).code, 0);
+    EXPECT_EQ(docker({ "inspect", "-f", "{{.State.Status}}", "busy" }).out, "paused\n");
+    EXPECT_EQ(docker({ "unpause", "busy" }).code, 0);
+    EXPECT_EQ(docker({ "rename", "busy", "busier" }).code, 0);
+    EXPECT_EQ(docker({ "inspect", "-f", "{{.Name}}", "busier" }).out, "/busier\n");
+    auto rm = docker({ "rm", "busier" });
+    EXPECT_EQ(rm.code, 1);
+    EXPECT_NE(rm.err.find("You cannot remove a running container"), std::string::npos) << rm.err;
+    EXPECT_EQ(docker({ "rm", "-f", "busier" }).code, 0);
+}
+
 TEST_F(DockerCli, RestartPolicy)
 {
     auto run = docker({ "run", "-d", "--restart", "on-failure:2", "corral-test/busybox", "sh", "-c", "exit 1" });
