@@ -610,6 +610,8 @@ ErrorOr<EventFilter> EventFilter::parse(std::string_view filters_json)
         // Go's messages for syntax errors are not reproduced; the position is
         // given as the container filters do.
         return Error::from_string("invalid filters: not JSON (at byte " + std::to_string(e.byte) + ")");
+    } catch (const nlohmann::json::exception& e) {
+        return Error::from_string(std::string("invalid filters: ") + e.what()); // a number out of range
     }
     std::string error;
     if (auto fields = decode_current(json, error)) {

@@ -268,6 +268,22 @@ std::optional<Response> logs(Context& ctx, Request& request, const Params& param
     return std::nullopt;
 }
 
+void replay_logs(const engine::Container& c, const std::string& streams, bool tty, int fd)
+{
+    runtime::ReadOptions options;
+    options.show_stdout = streams.find('o') != std::string::npos;
+    options.show_stderr = streams.find('e') != std::string::npos;
+    auto max_file = runtime::parse_log_options(c.parsed.host_config.log_config.config);
+    auto entries = runtime::read_json_logs(c.log_path, max_file.is_error() ? 1 : max_file->max_file, options);
+    if (entries.is_error())
+        return;
+    for (auto const& entry : *entries) {
+        auto line = log_line(entry, false, tty);
+        if (::send(fd, line.data(), line.size(), MSG_NOSIGNAL) < 0)
+            return;
+    }
+}
+
 std::optional<Response> attach(Context& ctx, Request& request, const Params& params, Connection& connection)
 {
     auto c = ctx.engine.inspect(params.at("id"));
@@ -282,25 +298,30 @@ std::optional<Response> attach(Context& ctx, Request& request, const Params& par
     if (request.flag("stderr"))
         streams += 'e';
     bool tty = c->config.tty;
-    auto hijacked = connection.hijack(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
-    if (hijacked.is_error())
+    std::string content_type = tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
+    bool logs = request.flag("logs") && !c->log_path.empty();
+    if (!request.flag("stream")) {
+        auto hijacked = connection.hijack(content_type);
+        if (!hijacked.is_error() && logs)
+            replay_logs(*c, streams, tty, hijacked->fd);
         return std::nullopt;
-    if (request.flag("logs") && !c->log_path.empty()) {
-        runtime::ReadOptions options;
-        options.show_stdout = streams.find('o') != std::string::npos;
-        options.show_stderr = streams.find('e') != std::string::npos;
-        auto entries = runtime::read_json_logs(c->log_path, 1, options);
-        if (!entries.is_error()) {
-            for (auto const& entry : *entries) {
-                auto line = log_line(entry, false, tty);
-                if (::send(hijacked->fd, line.data(), line.size(), MSG_NOSIGNAL) < 0)
-                    return std::nullopt;
-            }
-        }
     }
-    if (!request.flag("stream"))
+    // The answer goes out once the attach is in place (see Engine::attach):
+    // the client starts the container when it has it.
+    std::optional<Connection::Hijacked> hijacked;
+    auto supervisor = ctx.engine.attach(c->id, streams, [&] {
+        auto taken = connection.hijack(content_type);
+        if (!taken.is_error()) {
+            hijacked = taken.release_value();
+            if (logs)
+                replay_logs(*c, streams, tty, hijacked->fd);
+        }
+    });
+    if (!hijacked) {
+        if (supervisor.is_error())
+            return engine_error(supervisor.error());
         return std::nullopt;
-    auto supervisor = ctx.engine.attach(c->id, streams);
+    }
     if (supervisor.is_error())
         return std::nullopt;
     pump(hijacked->fd, std::move(hijacked->early_input), *supervisor, { tty, want_stdin });

@@ -5,6 +5,8 @@
 
 #include "engine/engine.h"
 
+#include <sys/socket.h>
+
 namespace corral::api {
 
 namespace {
@@ -57,14 +59,23 @@ std::optional<Response> start(Context& ctx, Request& request, const Params& para
             return engine_error(session.error());
         return Response { 200, "", "", {} };
     }
-    // Errors before the hijack are ordinary responses.
-    auto session = ctx.engine.start_exec(record->id, streams);
-    if (session.is_error())
-        return engine_error(session.error());
+    // As dockerd: the connection is taken over first and the process started
+    // after, so that its first output never travels with the 101 answer (a
+    // client that reads the answer through a buffer, as python's http.client
+    // does, would lose it). A failure to start is then written to the stream.
     bool tty = record->options.tty;
     auto hijacked = connection.hijack(tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream");
     if (hijacked.is_error())
         return std::nullopt;
+    auto session = ctx.engine.start_exec(record->id, streams);
+    if (session.is_error()) {
+        std::string message = engine_error(session.error()).body;
+        auto parsed = nlohmann::json::parse(message, nullptr, false);
+        std::string text = parsed.is_object() ? parsed.value("message", message) : message;
+        text += "\r\n";
+        (void)!::send(hijacked->fd, text.data(), text.size(), MSG_NOSIGNAL);
+        return std::nullopt;
+    }
     pump(hijacked->fd, std::move(hijacked->early_input), *session->connection, { tty, record->options.attach_stdin });
     return std::nullopt;
 }

@@ -58,7 +58,11 @@ Response json_response(int status, const std::string& json)
 
 Response error_response(int status, std::string_view message)
 {
-    return json_response(status, nlohmann::json { { "message", std::string(message) } }.dump());
+    // Messages quote what clients sent, which need not be UTF-8: replaced,
+    // not thrown over.
+    return json_response(status,
+        nlohmann::json { { "message", std::string(message) } }.dump(-1, ' ', false,
+            nlohmann::json::error_handler_t::replace));
 }
 
 int status_for(const Error& error)

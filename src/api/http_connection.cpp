@@ -379,7 +379,20 @@ ErrorOr<Target> parse_target(std::string_view raw)
     return target;
 }
 
+static void serve_requests(int fd, const HttpHandler& handler, const HttpLimits& limits);
+
 void serve_connection(int fd, const HttpHandler& handler, const HttpLimits& limits)
+{
+    try {
+        serve_requests(fd, handler, limits);
+    } catch (const std::exception& e) {
+        // Whatever a client sent, the daemon stays up.
+        log::error(std::string("api: connection dropped: ") + e.what());
+    }
+    ::close(fd);
+}
+
+static void serve_requests(int fd, const HttpHandler& handler, const HttpLimits& limits)
 {
     SocketConnection connection(fd, limits);
     while (!connection.closed()) {
@@ -411,7 +424,6 @@ void serve_connection(int fd, const HttpHandler& handler, const HttpLimits& limi
         if (connection.send(*response, keep_alive).is_error() || !keep_alive)
             break;
     }
-    ::close(fd);
 }
 
 } // namespace corral::api

@@ -208,6 +208,8 @@ ErrorOr<ContainerFilters> parse_container_filters(std::string_view filters_json)
         parsed = json::parse(filters_json);
     } catch (const json::parse_error& e) {
         return Error::from_string("invalid filters: not JSON (at byte " + std::to_string(e.byte) + ")");
+    } catch (const json::exception& e) {
+        return Error::from_string(std::string("invalid filters: ") + e.what()); // a number out of range
     }
     if (!parsed.is_object())
         return Error::from_string(

@@ -155,7 +155,12 @@ public:
 
     // To a running container now; to one not yet started, when it starts
     // (the call waits), so that the client sees its output from the first byte.
-    ErrorOr<runtime::SupervisorConnection> attach(const std::string& name_or_id, std::string_view streams);
+    // `registered`, when given, runs (without the engine's lock) once the
+    // attach is in place, before the call waits for the start: the API
+    // answers the client there, and the client may start the container as
+    // soon as it has that answer (docker run).
+    ErrorOr<runtime::SupervisorConnection> attach(
+        const std::string& name_or_id, std::string_view streams, const std::function<void()>& registered = {});
     ErrorOr<void> resize(const std::string& name_or_id, unsigned rows, unsigned columns);
     // The processes in a running container's cgroup (docker top).
     ErrorOr<std::vector<pid_t>> processes(const std::string& name_or_id);

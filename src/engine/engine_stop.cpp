@@ -268,16 +268,28 @@ void Engine::handle_exit_locked(const std::shared_ptr<Container>& container, uin
     m_changed.notify_all();
 }
 
-ErrorOr<runtime::SupervisorConnection> Engine::attach(const std::string& name_or_id, std::string_view streams)
+ErrorOr<runtime::SupervisorConnection> Engine::attach(
+    const std::string& name_or_id, std::string_view streams, const std::function<void()>& registered)
 {
     std::unique_lock lock(m_mutex);
     auto container = TRY(get_locked(name_or_id));
     emit("attach", *container);
-    if (container->state.running())
-        return runtime::SupervisorConnection::connect(run_dir(container->id), streams);
+    if (container->state.running()) {
+        auto connection = TRY(runtime::SupervisorConnection::connect(run_dir(container->id), streams));
+        if (registered) {
+            lock.unlock();
+            registered();
+        }
+        return connection;
+    }
     auto pending = std::make_shared<PendingAttach>();
     pending->streams = std::string(streams);
     container->pending_attaches.push_back(pending);
+    if (registered) {
+        lock.unlock();
+        registered();
+        lock.lock();
+    }
     m_changed.wait(lock, [&] { return pending->done || container->removing; });
     if (!pending->done)
         return Error::from_string("No such container: " + name_or_id, ENOENT);
