@@ -740,7 +740,8 @@ ErrorOr<std::optional<struct timespec>> parse_event_time(std::string_view value,
             = { { "2006-01-02T15", 0, false }, { "2006-01-02T15:04", 1, false }, { "2006-01-02T15:04:05", 2, false } };
         static constexpr GoLayout ZONED[] = { { "2006-01-02T15Z07:00", 0, true }, { "2006-01-02T15:04Z07:00", 1, true },
             { "2006-01-02T15:04:05Z07:00", 2, true } };
-        layout = (has_zone ? ZONED : LOCAL)[std::min<long>(colons, 2)];
+        size_t index = colons >= 2 ? 2 : static_cast<size_t>(colons);
+        layout = has_zone ? ZONED[index] : LOCAL[index];
     } else {
         layout = has_zone ? GoLayout { "2006-01-02Z07:00", -1, true } : GoLayout { "2006-01-02", -1, false };
     }
