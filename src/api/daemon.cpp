@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <pthread.h>
 #include <sys/file.h>
+#include <chrono>
 #include <thread>
 #include <unistd.h>
 
@@ -276,11 +277,22 @@ int run_daemon(const DaemonOptions& options)
     });
     (*server)->serve();
     signal_thread.join();
+    // Wake every request still waiting (docker run's wait, an event stream)
+    // so that its client hears the end, give them a moment to answer, then
+    // go. The engine is not destroyed under them: the process just exits,
+    // and the containers, under their supervisors, keep running.
+    (*engine)->shutdown();
     events.shutdown();
-    server->reset();
+    for (int i = 0; i < 20 && (*server)->active_connections() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (!options.pidfile.empty())
         ::unlink(options.pidfile.c_str());
-    return 0;
+    for (auto const& host : options.hosts) {
+        if (host.starts_with("unix://"))
+            ::unlink(host.substr(7).c_str());
+    }
+    log::info("stopped");
+    ::_exit(0);
 }
 
 int system_dockerd_main(int argc, char** argv)

@@ -2,6 +2,7 @@
 
 #include "api/attach_pump.h"
 #include "api/handlers.h"
+#include "api/stream_frame.h"
 
 #include "engine/engine.h"
 
@@ -73,7 +74,9 @@ std::optional<Response> start(Context& ctx, Request& request, const Params& para
         auto parsed = nlohmann::json::parse(message, nullptr, false);
         std::string text = parsed.is_object() ? parsed.value("message", message) : message;
         text += "\r\n";
-        (void)!::send(hijacked->fd, text.data(), text.size(), MSG_NOSIGNAL);
+        // As dockerd: on the process's stdout, so a multiplexed stream stays one.
+        std::string out = tty ? text : frame(StreamType::Stdout, text);
+        (void)!::send(hijacked->fd, out.data(), out.size(), MSG_NOSIGNAL);
         return std::nullopt;
     }
     pump(hijacked->fd, std::move(hijacked->early_input), *session->connection, { tty, record->options.attach_stdin });

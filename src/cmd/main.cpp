@@ -4,6 +4,7 @@
 
 #include "api/daemon.h"
 #include "cli/ros.h"
+#include "cli/system_docker.h"
 #include "runtime/container_init.h"
 
 #include <cstring>
@@ -23,6 +24,7 @@ constexpr Applet APPLETS[] = {
     { "ros", corral::cli::ros_main },
     { "corral-init", corral::runtime::container_init_main },
     { "system-dockerd", corral::api::system_dockerd_main },
+    { "system-docker", corral::cli::system_docker_main },
 };
 
 } // namespace

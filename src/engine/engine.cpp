@@ -68,6 +68,19 @@ Engine::Engine(EngineOptions options)
 {
 }
 
+void Engine::shutdown()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_changed.notify_all();
+    if (m_wake >= 0) {
+        uint64_t one = 1;
+        (void)!::write(m_wake, &one, sizeof one);
+    }
+}
+
 Engine::~Engine()
 {
     {

@@ -117,6 +117,11 @@ public:
     Engine& operator=(const Engine&) = delete;
 
     const EngineOptions& options() const { return m_options; }
+
+    // Before the daemon exits: every call waiting (wait, an attach waiting
+    // for a start) returns ESHUTDOWN, and no restart is started any more.
+    // The containers keep running.
+    void shutdown();
     image::Store& images() { return *m_images; }
     VolumeStore& volumes() { return *m_volumes; }
 

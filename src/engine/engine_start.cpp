@@ -197,7 +197,12 @@ ErrorOr<void> Engine::start(
     container->manually_stopped = false;
     container->restart_pending = false;
     container->restart_manager.reset();
-    return start_locked(lock, container, attach, streams);
+    auto started = start_locked(lock, container, attach, streams);
+    if (started.is_error() && container->parsed.host_config.auto_remove && !container->removing) {
+        // As dockerd: a --rm container that cannot start goes at once.
+        (void)remove_locked(lock, container, true, true);
+    }
+    return started;
 }
 
 ErrorOr<void> Engine::start_locked(std::unique_lock<std::mutex>& lock, const std::shared_ptr<Container>& container,

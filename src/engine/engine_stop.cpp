@@ -177,8 +177,10 @@ ErrorOr<int> Engine::wait(const std::string& name_or_id, WaitCondition condition
         registered();
         lock.lock();
     }
-    if (!m_changed.wait_until(lock, deadline, done))
+    if (!m_changed.wait_until(lock, deadline, [&] { return m_stopping || done(); }))
         return Error::from_string("timed out waiting for container " + container->id, ETIMEDOUT);
+    if (m_stopping && !done())
+        return Error::from_string("the daemon is shutting down", ESHUTDOWN);
     return container->state.exit_code;
 }
 
@@ -290,7 +292,9 @@ ErrorOr<runtime::SupervisorConnection> Engine::attach(
         registered();
         lock.lock();
     }
-    m_changed.wait(lock, [&] { return pending->done || container->removing; });
+    m_changed.wait(lock, [&] { return pending->done || container->removing || m_stopping; });
+    if (!pending->done && m_stopping)
+        return Error::from_string("the daemon is shutting down", ESHUTDOWN);
     if (!pending->done)
         return Error::from_string("No such container: " + name_or_id, ENOENT);
     if (pending->error)
