@@ -1,5 +1,6 @@
 #include "api/events.h"
 
+#include "base/json_string.h"
 #include "image/reference.h"
 
 #include <algorithm>
@@ -38,91 +39,6 @@ constexpr int64_t NANOS_PER_SECOND = 1'000'000'000;
 bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
-}
-
-// ---- Go's encoding/json strings ----
-
-// Go's utf8.DecodeRune: the length of the valid UTF-8 sequence at `s[i]`, or 0 if
-// the byte there does not start one.
-size_t utf8_sequence_length(std::string_view s, size_t i)
-{
-    auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char b = byte(i);
-    size_t length;
-    unsigned char low = 0x80, high = 0xBF; // the range of the second byte
-    if (b >= 0xC2 && b <= 0xDF) {
-        length = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        length = 3;
-        if (b == 0xE0)
-            low = 0xA0;
-        else if (b == 0xED)
-            high = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        length = 4;
-        if (b == 0xF0)
-            low = 0x90;
-        else if (b == 0xF4)
-            high = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + length > s.size() || byte(i + 1) < low || byte(i + 1) > high)
-        return 0;
-    for (size_t k = 2; k < length; ++k) {
-        if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
-            return 0;
-    }
-    return length;
-}
-
-// Go's encodeState.string with HTML escaping, as json.Encoder does by default:
-// \" \\ \n \r \t short; other control bytes and < > & as \u00XX; invalid UTF-8
-// bytes as \ufffd; U+2028 and U+2029 escaped.
-void append_json_string(std::string& out, std::string_view s)
-{
-    static constexpr char HEX[] = "0123456789abcdef";
-    out += '"';
-    size_t i = 0;
-    while (i < s.size()) {
-        auto b = static_cast<unsigned char>(s[i]);
-        if (b < 0x80) {
-            if (b >= 0x20 && b != '\\' && b != '"' && b != '<' && b != '>' && b != '&') {
-                out += static_cast<char>(b);
-            } else if (b == '\\' || b == '"') {
-                out += '\\';
-                out += static_cast<char>(b);
-            } else if (b == '\n') {
-                out += "\\n";
-            } else if (b == '\r') {
-                out += "\\r";
-            } else if (b == '\t') {
-                out += "\\t";
-            } else {
-                out += "\\u00";
-                out += HEX[b >> 4];
-                out += HEX[b & 0xF];
-            }
-            ++i;
-            continue;
-        }
-        size_t length = utf8_sequence_length(s, i);
-        if (length == 0) {
-            out += "\\ufffd";
-            ++i;
-            continue;
-        }
-        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-        if (length == 3 && b == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80
-            && (static_cast<unsigned char>(s[i + 2]) & 0xFE) == 0xA8) {
-            out += "\\u202";
-            out += HEX[static_cast<unsigned char>(s[i + 2]) & 0xF];
-        } else {
-            out.append(s.substr(i, length));
-        }
-        i += length;
-    }
-    out += '"';
 }
 
 // ---- filters ----
@@ -552,7 +468,7 @@ std::string event_json(const Event& event)
     };
     auto string_field = [&](std::string_view name, std::string_view value) {
         key(name);
-        append_json_string(out, value);
+        append_go_json_string(out, value);
     };
     // dockerd's events.Log fills the deprecated fields for containers and images.
     bool legacy = event.type == "container" || event.type == "image";
@@ -569,16 +485,16 @@ std::string event_json(const Event& event)
     string_field("Action", event.action);
     key("Actor");
     out += "{\"ID\":";
-    append_json_string(out, event.id);
+    append_go_json_string(out, event.id);
     out += ",\"Attributes\":{";
     bool first = true;
     for (const auto& [name, value] : event.attributes) {
         if (!first)
             out += ',';
         first = false;
-        append_json_string(out, name);
+        append_go_json_string(out, name);
         out += ':';
-        append_json_string(out, value);
+        append_go_json_string(out, value);
     }
     out += "}}";
     string_field("scope", "local");

@@ -38,36 +38,6 @@ bool before(const struct timespec& a, const struct timespec& b)
     return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
 }
 
-// The same reading of one json-file line as runtime::read_json_logs (which keeps
-// it private): a line that is not a valid entry is skipped.
-std::optional<runtime::LogEntry> parse_entry(std::string_view line)
-{
-    try {
-        auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (!json.is_object())
-            return std::nullopt;
-        runtime::LogEntry entry;
-        // dockerd omits "log" when it is empty.
-        if (auto it = json.find("log"); it != json.end()) {
-            if (!it->is_string())
-                return std::nullopt;
-            entry.log = it->get<std::string>();
-        }
-        auto stream = json.find("stream");
-        auto time = json.find("time");
-        if (stream == json.end() || !stream->is_string() || time == json.end() || !time->is_string())
-            return std::nullopt;
-        entry.stream = stream->get<std::string>();
-        auto parsed = parse_rfc3339(time->get_ref<const std::string&>());
-        if (!parsed)
-            return std::nullopt;
-        entry.time = *parsed;
-        return entry;
-    } catch (const std::exception&) {
-        // A corrupt line is skipped, never fatal.
-        return std::nullopt;
-    }
-}
 
 std::string file_name(const std::string& path, int n)
 {
@@ -148,7 +118,7 @@ public:
     {
         if (m_tail == 0)
             return true;
-        auto entry = parse_entry(line);
+        auto entry = runtime::parse_json_log_line(line);
         if (!entry)
             return true;
         if (m_options.until && before(*m_options.until, entry->time)) {

@@ -1,5 +1,6 @@
 #include "runtime/json_log.h"
 
+#include "base/json_string.h"
 #include "base/system.h"
 #include "base/time.h"
 
@@ -103,124 +104,11 @@ ErrorOr<int> parse_max_file(const std::string& text)
     return std::atoi(text.c_str());
 }
 
-// Go's utf8.DecodeRune: the length of the valid UTF-8 sequence at `s[i]`, or 0 if
-// the byte there does not start one (overlong forms, surrogates, code points past
-// U+10FFFF and truncated sequences are all invalid).
-size_t utf8_sequence_length(std::string_view s, size_t i)
-{
-    auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-    unsigned char b = byte(i);
-    size_t length;
-    unsigned char low = 0x80, high = 0xBF; // the range of the second byte
-    if (b >= 0xC2 && b <= 0xDF) {
-        length = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        length = 3;
-        if (b == 0xE0)
-            low = 0xA0;
-        else if (b == 0xED)
-            high = 0x9F;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        length = 4;
-        if (b == 0xF0)
-            low = 0x90;
-        else if (b == 0xF4)
-            high = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + length > s.size())
-        return 0;
-    if (byte(i + 1) < low || byte(i + 1) > high)
-        return 0;
-    for (size_t k = 2; k < length; ++k) {
-        if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
-            return 0;
-    }
-    return length;
-}
-
-// dockerd's ffjsonWriteJSONBytesAsString (daemon/logger/jsonfilelog/jsonlog):
-// only \" \\ \n \r get short escapes; every other control byte (tab included) and
-// Go's HTML-unsafe < > & become \u00XX; each invalid UTF-8 byte becomes \ufffd;
-// U+2028 and U+2029 are escaped; all else is copied.
-void append_json_string(std::string& out, std::string_view s)
-{
-    static constexpr char HEX[] = "0123456789abcdef";
-    out += '"';
-    size_t i = 0;
-    while (i < s.size()) {
-        auto b = static_cast<unsigned char>(s[i]);
-        if (b < 0x80) {
-            if (b >= 0x20 && b != '\\' && b != '"' && b != '<' && b != '>' && b != '&') {
-                out += static_cast<char>(b);
-            } else if (b == '\\' || b == '"') {
-                out += '\\';
-                out += static_cast<char>(b);
-            } else if (b == '\n') {
-                out += "\\n";
-            } else if (b == '\r') {
-                out += "\\r";
-            } else {
-                out += "\\u00";
-                out += HEX[b >> 4];
-                out += HEX[b & 0xF];
-            }
-            ++i;
-            continue;
-        }
-        size_t length = utf8_sequence_length(s, i);
-        if (length == 0) {
-            out += "\\ufffd";
-            ++i;
-            continue;
-        }
-        // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-        if (length == 3 && b == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80
-            && (static_cast<unsigned char>(s[i + 2]) & 0xFE) == 0xA8) {
-            out += "\\u202";
-            out += HEX[static_cast<unsigned char>(s[i + 2]) & 0xF];
-        } else {
-            out.append(s.substr(i, length));
-        }
-        i += length;
-    }
-    out += '"';
-}
-
 bool before(const struct timespec& a, const struct timespec& b)
 {
     return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
 }
 
-std::optional<LogEntry> parse_entry(std::string_view line)
-{
-    try {
-        auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-        if (!json.is_object())
-            return std::nullopt;
-        LogEntry entry;
-        // dockerd omits "log" when it is empty.
-        if (auto it = json.find("log"); it != json.end()) {
-            if (!it->is_string())
-                return std::nullopt;
-            entry.log = it->get<std::string>();
-        }
-        auto stream = json.find("stream");
-        auto time = json.find("time");
-        if (stream == json.end() || !stream->is_string() || time == json.end() || !time->is_string())
-            return std::nullopt;
-        entry.stream = stream->get<std::string>();
-        auto parsed = parse_rfc3339(time->get_ref<const std::string&>());
-        if (!parsed)
-            return std::nullopt;
-        entry.time = *parsed;
-        return entry;
-    } catch (const std::exception&) {
-        // A corrupt line is skipped, never fatal (see read_json_logs).
-        return std::nullopt;
-    }
-}
 
 std::string rotated_name(const std::string& path, int n)
 {
@@ -238,7 +126,7 @@ public:
     {
         if (m_options.tail == 0)
             return;
-        auto entry = parse_entry(line);
+        auto entry = parse_json_log_line(line);
         if (!entry)
             return;
         if (entry->stream == "stdout" ? !m_options.show_stdout
@@ -315,6 +203,35 @@ ErrorOr<void> read_one_file(const std::string& path, EntryCollector& collector)
 
 } // namespace
 
+std::optional<LogEntry> parse_json_log_line(std::string_view line)
+{
+    try {
+        auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+        if (!json.is_object())
+            return std::nullopt;
+        LogEntry entry;
+        // dockerd omits "log" when it is empty.
+        if (auto it = json.find("log"); it != json.end()) {
+            if (!it->is_string())
+                return std::nullopt;
+            entry.log = it->get<std::string>();
+        }
+        auto stream = json.find("stream");
+        auto time = json.find("time");
+        if (stream == json.end() || !stream->is_string() || time == json.end() || !time->is_string())
+            return std::nullopt;
+        entry.stream = stream->get<std::string>();
+        auto parsed = parse_rfc3339(time->get_ref<const std::string&>());
+        if (!parsed)
+            return std::nullopt;
+        entry.time = *parsed;
+        return entry;
+    } catch (const std::exception&) {
+        // A corrupt line is skipped, never fatal (see read_json_logs).
+        return std::nullopt;
+    }
+}
+
 ErrorOr<LogOptions> parse_log_options(const std::map<std::string, std::string>& opts)
 {
     LogOptions options;
@@ -346,14 +263,14 @@ std::string format_json_log_line(std::string_view stream, std::string_view log, 
     bool first = true;
     if (!log.empty()) {
         out += "\"log\":";
-        append_json_string(out, log);
+        append_go_json_string(out, log, GoJsonTab::Unicode);
         first = false;
     }
     if (!stream.empty()) {
         if (!first)
             out += ',';
         out += "\"stream\":";
-        append_json_string(out, stream);
+        append_go_json_string(out, stream, GoJsonTab::Unicode);
         first = false;
     }
     if (!first)

@@ -82,6 +82,10 @@ struct LogEntry {
     struct timespec time { };
 };
 
+// One line of a json-file log (without its newline) as an entry; nothing for
+// a line that is not a valid one (the readers skip those).
+std::optional<LogEntry> parse_json_log_line(std::string_view line);
+
 struct ReadOptions {
     // Named show_* because `stdout` and `stderr` are macros in <cstdio>.
     bool show_stdout = true;
