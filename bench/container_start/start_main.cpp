@@ -14,6 +14,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <dirent.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <fcntl.h>
 #include <string>
@@ -146,6 +148,14 @@ int main(int argc, char** argv)
     double concurrent = seconds_since(start);
 
     long rss = supervisor_rss_kib(engine, args.image);
+    // The containers' parent cgroup, now empty, in every hierarchy.
+    if (DIR* root = ::opendir("/sys/fs/cgroup")) {
+        while (auto* entry = ::readdir(root)) {
+            if (entry->d_name[0] != '.')
+                ::rmdir((std::string("/sys/fs/cgroup/") + entry->d_name + "/" + options.cgroup_parent).c_str());
+        }
+        ::closedir(root);
+    }
     std::printf("{\"sequential_seconds\": %.4f, \"concurrent_seconds\": %.4f, \"supervisor_rss_kib\": %ld}\n",
         sequential, concurrent, rss);
     return 0;

@@ -98,6 +98,9 @@ struct ExecRecord {
     std::optional<int> exit_code;
     pid_t pid { 0 };
     std::string run_dir;
+    // A terminal size asked for before the process ran (docker exec -it
+    // resizes as soon as it has its answer): applied once it runs.
+    std::optional<std::pair<unsigned, unsigned>> pending_size;
 };
 
 struct ExecSession {

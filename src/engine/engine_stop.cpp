@@ -392,8 +392,12 @@ ErrorOr<void> Engine::resize_exec(const std::string& exec_id, unsigned rows, uns
         auto it = m_execs.find(exec_id);
         if (it == m_execs.end())
             return Error::from_string("No such exec instance: " + exec_id, ENOENT);
-        if (!it->second.running)
-            return Error::from_string("Exec " + exec_id + " is not running", EBUSY);
+        if (!it->second.running) {
+            if (it->second.exit_code)
+                return Error::from_string("Exec " + exec_id + " is not running", EBUSY);
+            it->second.pending_size = std::pair { rows, columns };
+            return {};
+        }
         run = it->second.run_dir;
     }
     auto connection = TRY(runtime::SupervisorConnection::connect(run, ""));
@@ -486,9 +490,15 @@ ErrorOr<ExecSession> Engine::start_exec(const std::string& exec_id, std::string_
         return launched.release_error();
     }
     session.pid = launched->process_pid;
+    std::optional<std::pair<unsigned, unsigned>> size;
     if (again != m_execs.end()) {
         again->second.running = true;
         again->second.pid = launched->process_pid;
+        size = again->second.pending_size;
+    }
+    if (size) {
+        if (auto control = runtime::SupervisorConnection::connect(exec_dir, ""); !control.is_error())
+            (void)control->resize(size->first, size->second);
     }
     emit("exec_start: " + join(options.cmd, " "), c, { { "execID", exec_id } });
     return session;

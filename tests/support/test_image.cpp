@@ -3,6 +3,7 @@
 #include "base/file.h"
 #include "base/process.h"
 
+#include <dirent.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <cstdlib>
@@ -265,6 +266,42 @@ std::string busybox_test_archive()
         extra.push_back({ std::string("bin/") + applet, TarEntry::Type::Symlink, "busybox", 0777 });
     auto image = make_image({ plain_layer(busybox_layer()), plain_layer(make_tar(extra)) }, { "corral-test/busybox:latest" });
     return docker_save_archive({ image });
+}
+
+namespace {
+
+void remove_cgroup_tree(const std::string& path)
+{
+    DIR* dir = ::opendir(path.c_str());
+    if (!dir)
+        return;
+    std::vector<std::string> children;
+    while (auto* entry = ::readdir(dir)) {
+        if (entry->d_type == DT_DIR && entry->d_name[0] != '.')
+            children.push_back(path + "/" + entry->d_name);
+    }
+    ::closedir(dir);
+    for (auto const& child : children)
+        remove_cgroup_tree(child);
+    ::rmdir(path.c_str());
+}
+
+} // namespace
+
+void remove_cgroup_everywhere(const std::string& name)
+{
+    remove_cgroup_tree("/sys/fs/cgroup/" + name);
+    DIR* root = ::opendir("/sys/fs/cgroup");
+    if (!root)
+        return;
+    std::vector<std::string> hierarchies;
+    while (auto* entry = ::readdir(root)) {
+        if (entry->d_type == DT_DIR && entry->d_name[0] != '.')
+            hierarchies.push_back(std::string("/sys/fs/cgroup/") + entry->d_name);
+    }
+    ::closedir(root);
+    for (auto const& hierarchy : hierarchies)
+        remove_cgroup_tree(hierarchy + "/" + name);
 }
 
 } // namespace corral::test

@@ -80,6 +80,10 @@ private:
 // /etc/passwd and /etc/group with alice (1000) and staff (50).
 std::string busybox_test_archive();
 
+// Removes the (empty) cgroup `name` and its children from every hierarchy
+// mounted under /sys/fs/cgroup, whatever controllers this host co-mounts.
+void remove_cgroup_everywhere(const std::string& name);
+
 // Runs a shell command; returns stdout; fails the current test on a non-zero exit.
 std::string shell(const std::string& command);
 

@@ -79,9 +79,7 @@ protected:
         delete s_daemon;
         s_daemon = nullptr;
         while (::waitpid(-1, nullptr, WNOHANG) > 0) { }
-        for (auto const& hierarchy : { "", "memory", "cpu,cpuacct", "pids", "blkio", "devices", "freezer", "cpuset",
-                 "systemd", "unified", "net_cls,net_prio", "perf_event", "hugetlb", "rdma", "misc" })
-            ::rmdir(("/sys/fs/cgroup/" + std::string(hierarchy) + "/corral-cli-test-" + std::to_string(::getpid())).c_str());
+        remove_cgroup_everywhere("corral-cli-test-" + std::to_string(::getpid()));
         delete s_dir;
         s_dir = nullptr;
     }

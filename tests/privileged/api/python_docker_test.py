@@ -60,12 +60,13 @@ class PythonDocker(unittest.TestCase):
             cls.daemon.send_signal(signal.SIGTERM)
             cls.daemon.wait(timeout=30)
         finally:
-            for hierarchy in ["", "memory", "cpu,cpuacct", "pids", "blkio", "devices", "freezer", "cpuset",
-                              "systemd", "unified", "net_cls,net_prio", "perf_event", "hugetlb", "rdma", "misc"]:
-                try:
-                    os.rmdir(os.path.join("/sys/fs/cgroup", hierarchy, cls.cgroup))
-                except OSError:
-                    pass
+            for hierarchy in [""] + os.listdir("/sys/fs/cgroup"):
+                path = os.path.join("/sys/fs/cgroup", hierarchy, cls.cgroup)
+                for parent, _, _ in sorted(os.walk(path), key=lambda walk: -len(walk[0])):
+                    try:
+                        os.rmdir(parent)
+                    except OSError:
+                        pass
             shutil.rmtree(cls.dir, ignore_errors=True)
 
     def test_version(self):

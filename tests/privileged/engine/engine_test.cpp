@@ -65,9 +65,7 @@ protected:
         }
         engine.reset();
         while (::waitpid(-1, nullptr, WNOHANG) > 0) { }
-        for (auto const& hierarchy : { "", "memory", "cpu,cpuacct", "pids", "blkio", "devices", "freezer", "cpuset",
-                 "systemd", "unified", "net_cls,net_prio", "perf_event", "hugetlb", "rdma", "misc" })
-            ::rmdir(path_join(path_join("/sys/fs/cgroup", hierarchy), options.cgroup_parent).c_str());
+        remove_cgroup_everywhere(options.cgroup_parent);
     }
 
     void open_engine()
