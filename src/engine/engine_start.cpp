@@ -12,6 +12,7 @@
 #include "base/system.h"
 #include "base/time.h"
 #include "engine/etc_files.h"
+#include "engine/image_files.h"
 #include "runtime/cgroup.h"
 #include "runtime/spec_builder.h"
 
@@ -26,33 +27,6 @@ namespace corral::engine {
 
 namespace {
 
-// A file of the image (or of the container's own changes, which win), read
-// without following links out of the layer: the topmost layer that has it.
-std::string image_file(const std::vector<std::string>& dirs, const std::string& relative)
-{
-    for (auto const& dir : dirs) {
-        open_how how {};
-        how.flags = O_RDONLY | O_CLOEXEC;
-        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-        auto opened = sys::open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (opened.is_error())
-            continue;
-        Fd root = opened.release_value();
-        int fd = sys::raw_openat2(root.get(), relative.c_str(), how);
-        if (fd < 0) {
-            struct stat st {};
-            // A whiteout (0/0 character device) hides the lower layers' file.
-            if (::fstatat(root.get(), relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISCHR(st.st_mode)
-                && st.st_rdev == 0)
-                return {};
-            continue;
-        }
-        Fd file(fd);
-        auto text = sys::read_all(file.get(), 4 * 1024 * 1024);
-        return text.is_error() ? std::string() : text.release_value();
-    }
-    return {};
-}
 
 runtime::HostDevice host_device(const std::string& path_in_container, const struct stat& st)
 {
@@ -137,6 +111,34 @@ std::string container_target(const std::string& mode)
 }
 
 } // namespace
+
+// A file of the image (or of the container's own changes, which win), read
+// without following links out of the layer: the topmost layer that has it.
+std::string image_file(const std::vector<std::string>& dirs, const std::string& relative)
+{
+    for (auto const& dir : dirs) {
+        open_how how {};
+        how.flags = O_RDONLY | O_CLOEXEC;
+        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        auto opened = sys::open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (opened.is_error())
+            continue;
+        Fd root = opened.release_value();
+        int fd = sys::raw_openat2(root.get(), relative.c_str(), how);
+        if (fd < 0) {
+            struct stat st {};
+            // A whiteout (0/0 character device) hides the lower layers' file.
+            if (::fstatat(root.get(), relative.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISCHR(st.st_mode)
+                && st.st_rdev == 0)
+                return {};
+            continue;
+        }
+        Fd file(fd);
+        auto text = sys::read_all(file.get(), 4 * 1024 * 1024);
+        return text.is_error() ? std::string() : text.release_value();
+    }
+    return {};
+}
 
 ErrorOr<std::vector<runtime::VolumeMount>> Engine::prepare_volumes(
     Container& container, const std::vector<std::string>& lower_dirs)

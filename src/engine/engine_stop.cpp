@@ -10,6 +10,7 @@
 #include "base/scope_guard.h"
 #include "base/system.h"
 #include "base/time.h"
+#include "engine/image_files.h"
 #include "runtime/cgroup.h"
 #include "runtime/signals.h"
 #include "runtime/spec_json.h"
@@ -441,14 +442,8 @@ ErrorOr<ExecSession> Engine::start_exec(const std::string& exec_id, std::string_
         auto record = TRY(m_images->resolve(c.image_id));
         auto lowers = TRY(m_images->layer_dirs(record));
         etc_dirs.insert(etc_dirs.end(), lowers.begin(), lowers.end());
-        auto read_etc = [&](const char* name) {
-            for (auto const& d : etc_dirs) {
-                if (auto t = read_file(path_join(d, name), 4 * 1024 * 1024))
-                    return t.release_value();
-            }
-            return std::string();
-        };
-        auto user = TRY(runtime::resolve_user(options.user, read_etc("etc/passwd"), read_etc("etc/group")));
+        auto user = TRY(runtime::resolve_user(
+            options.user, image_file(etc_dirs, "etc/passwd"), image_file(etc_dirs, "etc/group")));
         process.user.uid = user.uid;
         process.user.gid = user.gid;
         process.user.additional_gids = user.supplementary_gids;
