@@ -1,6 +1,7 @@
 #include "runtime/supervisor_args.h"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <string_view>
 
@@ -71,6 +72,12 @@ ErrorOr<SupervisorArguments> parse_supervisor_arguments(int argc, char** argv, b
         return Error::from_string("--run-dir, --listen-fd and --result-fd are required");
     }
     return args;
+}
+
+void ignore_supervisor_signals()
+{
+    for (int sig : { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGPIPE, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2 })
+        ::signal(sig, SIG_IGN);
 }
 
 std::vector<std::string> monitor_arguments(const SupervisorArguments& args)

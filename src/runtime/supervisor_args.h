@@ -31,6 +31,11 @@ struct SupervisorArguments {
 // Either stage's flags; `monitor` says which stage is checking for its
 // required ones.
 ErrorOr<SupervisorArguments> parse_supervisor_arguments(int argc, char** argv, bool monitor);
+// Nothing but its process's end ends a supervisor: not a terminal hanging
+// up, not a signal meant for a process group, not a client gone. Both stages
+// ignore those signals.
+void ignore_supervisor_signals();
+
 // The second stage's command line (after argv[0]).
 std::vector<std::string> monitor_arguments(const SupervisorArguments& args);
 

@@ -153,10 +153,7 @@ void exec_monitor(detail::SupervisorArguments args, detail::MonitorSetup& setup)
 
 int supervisor_main(int argc, char** argv)
 {
-    // Nothing but the process's end ends a supervisor: not a terminal
-    // hanging up, not a signal meant for a process group, not a client gone.
-    for (int sig : { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGPIPE, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2 })
-        ::signal(sig, SIG_IGN);
+    detail::ignore_supervisor_signals();
     auto args = detail::parse_supervisor_arguments(argc, argv, false);
     if (args.is_error()) {
         std::fprintf(stderr, "corral-supervisor: %s\n", args.error().message().c_str());

@@ -30,8 +30,7 @@ Fd adopt(int fd)
 
 int supervisor_monitor_main(int argc, char** argv)
 {
-    for (int sig : { SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGPIPE, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2 })
-        ::signal(sig, SIG_IGN);
+    detail::ignore_supervisor_signals();
     auto parsed = detail::parse_supervisor_arguments(argc, argv, true);
     if (parsed.is_error()) {
         std::fprintf(stderr, "corral-supervisor-monitor: %s\n", parsed.error().message().c_str());
