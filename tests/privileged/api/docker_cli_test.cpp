@@ -8,14 +8,13 @@
 #include "base/process.h"
 #include "base/strings.h"
 #include "base/system.h"
-#include "test_image.h"
+#include "pty_session.h"
+#include "test_daemon.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <csignal>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -24,12 +23,8 @@ using namespace corral::test;
 
 namespace {
 
-constexpr const char* DOCKER = "/usr/bin/docker";
-
-struct Result {
-    int code { -1 };
-    std::string out, err;
-};
+constexpr const char* DOCKER = TestDaemon::DOCKER;
+using Result = CliResult;
 
 class DockerCli : public ::testing::Test {
 protected:
@@ -37,28 +32,7 @@ protected:
     {
         if (::geteuid() != 0 || ::access(DOCKER, X_OK) != 0)
             return;
-        ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-        s_dir = new TempDir();
-        std::string root = s_dir->path();
-        s_socket = root + "/docker.sock";
-        // The multicall binary picks the daemon by its name.
-        std::string daemon = root + "/system-dockerd";
-        EXPECT_EQ(::symlink(ROS_BINARY, daemon.c_str()), 0);
-        SpawnOptions options;
-        options.argv = { daemon, "-H", "unix://" + s_socket, "--data-root", root + "/data", "--exec-root",
-            root + "/exec", "--pidfile", root + "/pid", "--cgroup-parent", "corral-cli-test-" + std::to_string(::getpid()) };
-        options.out = Stdio::Null;
-        options.err = Stdio::Inherit;
-        auto child = Child::spawn(options);
-        ASSERT_FALSE(child.is_error()) << child.error().message();
-        s_daemon = new Child(child.release_value());
-        for (int i = 0; i < 200 && ::access(s_socket.c_str(), F_OK) != 0; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        std::string archive = root + "/image.tar";
-        ASSERT_FALSE(write_file_atomic(archive, busybox_test_archive(), 0600).is_error());
-        auto loaded = docker({ "load", "-i", archive });
-        EXPECT_EQ(loaded.code, 0) << loaded.err;
-        EXPECT_EQ(loaded.out, "Loaded image: corral-test/busybox:latest\n");
+        s_daemon = TestDaemon::start({ ROS_BINARY, "corral-cli-test", {} }).release();
     }
 
     static void TearDownTestSuite()
@@ -70,18 +44,9 @@ protected:
             if (!id.empty())
                 docker({ "rm", "-f", "-v", id });
         }
-        ::kill(s_daemon->pid(), SIGTERM);
-        auto status = s_daemon->wait();
-        EXPECT_FALSE(status.is_error());
-        if (!status.is_error()) {
-            EXPECT_EQ(status->code(), 0) << status->describe();
-        }
+        EXPECT_EQ(s_daemon->stop(), 0);
         delete s_daemon;
         s_daemon = nullptr;
-        while (::waitpid(-1, nullptr, WNOHANG) > 0) { }
-        remove_cgroup_everywhere("corral-cli-test-" + std::to_string(::getpid()));
-        delete s_dir;
-        s_dir = nullptr;
     }
 
     void SetUp() override
@@ -95,21 +60,12 @@ protected:
 
     static Result docker(std::vector<std::string> args, const std::string& input = {})
     {
-        SpawnOptions options;
-        options.argv = { DOCKER, "-H", "unix://" + s_socket };
-        options.argv.insert(options.argv.end(), args.begin(), args.end());
-        options.env = { "HOME=" + s_dir->path(), "PATH=/usr/bin:/bin", "DOCKER_CONFIG=" + s_dir->path() + "/cli" };
-        auto result = run(options, input);
-        if (result.is_error())
-            return { -1, "", result.error().message() };
-        return { result->status.code(), result->out, result->err };
+        return s_daemon->docker(args, input);
     }
 
     static std::string trimmed(const std::string& text) { return std::string(trim(text)); }
 
-    static inline TempDir* s_dir = nullptr;
-    static inline Child* s_daemon = nullptr;
-    static inline std::string s_socket;
+    static inline TestDaemon* s_daemon = nullptr;
 };
 
 TEST_F(DockerCli, VersionAndInfo)
@@ -290,7 +246,7 @@ TEST_F(DockerCli, ImagesTagRmiSave)
     EXPECT_EQ(rmi.code, 0) << rmi.err;
     EXPECT_EQ(rmi.out, "Untagged: cli-tag:1\n");
 
-    std::string saved = s_dir->path() + "/saved.tar";
+    std::string saved = s_daemon->root() + "/saved.tar";
     auto save = docker({ "save", "-o", saved, "corral-test/busybox" });
     EXPECT_EQ(save.code, 0) << save.err;
     auto listing = shell("tar -tf " + saved);
@@ -314,3 +270,42 @@ TEST_F(DockerCli, Events)
 }
 
 } // namespace
+
+// `docker run -it` and `docker exec -it` as at a terminal: the container's
+// terminal has the client's size and follows its resizes, input typed
+// reaches the shell, and the shell's exit code is docker's.
+TEST_F(DockerCli, RunAndExecOnATerminal)
+{
+    std::vector<std::string> base { DOCKER, "-H", "unix://" + s_daemon->socket() };
+    auto with = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), base.begin(), base.end());
+        return args;
+    };
+    {
+        PtySession run(with({ "run", "-it", "--name", "tty-run", "--net", "none", "corral-test/busybox", "sh" }),
+            s_daemon->client_env(), 33, 101);
+        ASSERT_TRUE(run.started());
+        run.read_for(1500);
+        run.type("stty size; echo typed-$((6*7))\r");
+        EXPECT_TRUE(run.read_until("typed-42", 5000)) << run.output();
+        EXPECT_NE(run.output().find("33 101"), std::string::npos) << run.output();
+        run.resize(40, 120);
+        run.read_for(500);
+        run.type("stty size; exit 3\r");
+        EXPECT_TRUE(run.read_until("40 120", 5000)) << run.output();
+        EXPECT_EQ(run.wait(10000), 3) << run.output();
+    }
+    auto state = docker({ "inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.Config.Tty}}", "tty-run" });
+    EXPECT_EQ(state.out, "exited 3 true\n") << state.err;
+
+    auto started = docker({ "run", "-d", "--name", "tty-exec", "--net", "none", "corral-test/busybox", "sleep", "60" });
+    ASSERT_EQ(started.code, 0) << started.err;
+    PtySession exec(with({ "exec", "-it", "-u", "alice", "tty-exec", "sh" }), s_daemon->client_env(), 25, 90);
+    ASSERT_TRUE(exec.started());
+    exec.read_for(1000);
+    exec.type("id -u; stty size; exit 4\r");
+    EXPECT_TRUE(exec.read_until("25 90", 5000)) << exec.output();
+    EXPECT_NE(exec.output().find("1000"), std::string::npos) << exec.output();
+    EXPECT_EQ(exec.wait(10000), 4) << exec.output();
+    docker({ "rm", "-f", "tty-run", "tty-exec" });
+}

@@ -12,20 +12,14 @@
 #include "base/file.h"
 #include "base/process.h"
 #include "base/strings.h"
-#include "test_image.h"
+#include "pty_session.h"
+#include "test_daemon.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
-#include <dirent.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -34,7 +28,7 @@ using namespace corral::test;
 
 namespace {
 
-constexpr const char* DOCKER = "/usr/bin/docker";
+constexpr const char* DOCKER = TestDaemon::DOCKER;
 constexpr const char* IMAGE = "corral-test/busybox";
 
 std::string trimmed(const std::string& text)
@@ -42,10 +36,7 @@ std::string trimmed(const std::string& text)
     return std::string(trim(text));
 }
 
-struct Result {
-    int code { -1 };
-    std::string out, err;
-};
+using Result = CliResult;
 
 class SystemDocker : public ::testing::Test {
 protected:
@@ -53,67 +44,19 @@ protected:
     {
         if (::geteuid() != 0 || ::access(DOCKER, X_OK) != 0)
             return;
-        ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-        s_dir = new TempDir();
-        std::string root = s_dir->path();
-        s_socket = root + "/docker.sock";
-        s_cgroup = "corral-sd-test-" + std::to_string(::getpid());
-        // The multicall binary picks the program by its name.
-        std::string daemon = root + "/system-dockerd";
-        EXPECT_EQ(::symlink(ROS_BINARY, daemon.c_str()), 0);
-        if (const char* client = std::getenv("CORRAL_SYSTEM_DOCKER"); client && *client) {
+        s_daemon = TestDaemon::start({ ROS_BINARY, "corral-sd-test", {} }).release();
+        if (!s_daemon)
+            return;
+        if (const char* client = std::getenv("CORRAL_SYSTEM_DOCKER"); client && *client)
             s_client = client;
-        } else {
-            s_client = root + "/system-docker";
-            EXPECT_EQ(::symlink(ROS_BINARY, s_client.c_str()), 0);
-        }
-        SpawnOptions options;
-        options.argv = { daemon, "-H", "unix://" + s_socket, "--data-root", root + "/data", "--exec-root",
-            root + "/exec", "--pidfile", root + "/pid", "--cgroup-parent", s_cgroup };
-        options.out = Stdio::Null;
-        options.err = Stdio::Inherit;
-        auto child = Child::spawn(options);
-        ASSERT_FALSE(child.is_error()) << child.error().message();
-        s_daemon = new Child(child.release_value());
-        for (int i = 0; i < 200 && ::access(s_socket.c_str(), F_OK) != 0; ++i)
-            std::this_thread::sleep_for(std::chrono::milliseconds(25));
-        std::string archive = root + "/image.tar";
-        ASSERT_FALSE(write_file_atomic(archive, busybox_test_archive(), 0600).is_error());
-        auto loaded = docker({ "load", "-i", archive });
-        EXPECT_EQ(loaded.code, 0) << loaded.err;
-        EXPECT_EQ(loaded.out, "Loaded image: corral-test/busybox:latest\n");
+        else
+            s_client = s_daemon->applet("system-docker");
     }
 
     static void TearDownTestSuite()
     {
-        if (!s_daemon)
-            return;
-        auto ids = docker({ "ps", "-aq" });
-        for (auto const& id : split(ids.out, '\n')) {
-            if (!id.empty())
-                docker({ "rm", "-f", "-v", id });
-        }
-        ::kill(s_daemon->pid(), SIGTERM);
-        // A daemon that hangs on its way out must not hang the suite: after 30
-        // seconds it is killed, and that is a failure.
-        bool exited = false;
-        for (int i = 0; i < 300 && !exited; ++i) {
-            auto stat = read_file("/proc/" + std::to_string(s_daemon->pid()) + "/stat");
-            exited = stat.is_error() || stat->find(") Z ") != std::string::npos;
-            if (!exited)
-                std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        EXPECT_TRUE(exited) << "system-dockerd did not exit within 30 s of SIGTERM";
-        if (!exited)
-            ::kill(s_daemon->pid(), SIGKILL);
-        auto status = s_daemon->wait();
-        EXPECT_FALSE(status.is_error());
         delete s_daemon;
         s_daemon = nullptr;
-        while (::waitpid(-1, nullptr, WNOHANG) > 0) { }
-        remove_cgroups();
-        delete s_dir;
-        s_dir = nullptr;
     }
 
     void SetUp() override
@@ -125,50 +68,9 @@ protected:
         ASSERT_NE(s_daemon, nullptr);
     }
 
-    // Our cgroup parent in every hierarchy (this host mounts cpu and cpuacct
-    // apart, others comount them), with whatever the containers left in it.
-    static void remove_cgroups()
-    {
-        std::vector<std::string> roots { "/sys/fs/cgroup" };
-        if (DIR* dir = ::opendir("/sys/fs/cgroup")) {
-            while (auto* entry = ::readdir(dir)) {
-                std::string name = entry->d_name;
-                if (name != "." && name != ".." && entry->d_type == DT_DIR)
-                    roots.push_back("/sys/fs/cgroup/" + name);
-            }
-            ::closedir(dir);
-        }
-        for (auto const& root : roots)
-            remove_cgroup_tree(root + "/" + s_cgroup);
-    }
-
-    static void remove_cgroup_tree(const std::string& path)
-    {
-        if (DIR* dir = ::opendir(path.c_str())) {
-            std::vector<std::string> children;
-            while (auto* entry = ::readdir(dir)) {
-                std::string name = entry->d_name;
-                if (name != "." && name != ".." && entry->d_type == DT_DIR)
-                    children.push_back(path + "/" + name);
-            }
-            ::closedir(dir);
-            for (auto const& child : children)
-                remove_cgroup_tree(child);
-        }
-        ::rmdir(path.c_str()); // best effort: absent in hierarchies the daemon did not use
-    }
-
     static Result run_client(const std::string& program, std::vector<std::string> args, const std::string& input)
     {
-        SpawnOptions options;
-        options.argv = { program, "-H", "unix://" + s_socket };
-        options.argv.insert(options.argv.end(), args.begin(), args.end());
-        options.env
-            = { "HOME=" + s_dir->path(), "PATH=/usr/bin:/bin", "DOCKER_CONFIG=" + s_dir->path() + "/cli", "TZ=UTC" };
-        auto result = run(options, input);
-        if (result.is_error())
-            return { -1, "", result.error().message() };
-        return { result->status.code(), result->out, result->err };
+        return s_daemon->run_client(program, args, input);
     }
 
     static Result docker(std::vector<std::string> args, const std::string& input = {})
@@ -214,11 +116,8 @@ protected:
         return std::string(trim(run.out));
     }
 
-    static inline TempDir* s_dir = nullptr;
-    static inline Child* s_daemon = nullptr;
-    static inline std::string s_socket;
+    static inline TestDaemon* s_daemon = nullptr;
     static inline std::string s_client;
-    static inline std::string s_cgroup;
 };
 
 TEST_F(SystemDocker, VersionFormat)
@@ -342,49 +241,17 @@ TEST_F(SystemDocker, ExecExitCodes)
 TEST_F(SystemDocker, ExecWithATerminal)
 {
     start_container("tty-one", "while true; do sleep 1; done");
-    int master = -1;
-    winsize size {};
-    size.ws_row = 33;
-    size.ws_col = 101;
-    pid_t pid = ::forkpty(&master, nullptr, nullptr, &size);
-    ASSERT_GE(pid, 0);
-    if (pid == 0) {
-        std::string host = "unix://" + s_socket;
-        ::execl(s_client.c_str(), "system-docker", "-H", host.c_str(), "exec", "-it", "tty-one", "sh", nullptr);
-        ::_exit(127);
-    }
-    std::string output;
-    auto read_for = [&](int milliseconds) {
-        auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(milliseconds);
-        while (std::chrono::steady_clock::now() < end) {
-            pollfd p { master, POLLIN, 0 };
-            if (::poll(&p, 1, 50) <= 0)
-                continue;
-            char buffer[4096];
-            ssize_t n = ::read(master, buffer, sizeof buffer);
-            if (n <= 0)
-                return;
-            output.append(buffer, static_cast<size_t>(n));
-        }
-    };
-    read_for(1500);
-    ASSERT_EQ(::write(master, "stty size\r", 10), 10);
-    read_for(1000);
-    size.ws_row = 40;
-    size.ws_col = 120;
-    ::ioctl(master, TIOCSWINSZ, &size);
-    ::kill(pid, SIGWINCH);
-    read_for(500);
-    ASSERT_EQ(::write(master, "stty size; exit 3\r", 18), 18);
-    read_for(1500);
-    int status = 0;
-    for (int i = 0; i < 100 && ::waitpid(pid, &status, WNOHANG) == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ::close(master);
-    EXPECT_TRUE(WIFEXITED(status));
-    EXPECT_EQ(WEXITSTATUS(status), 3) << output;
-    EXPECT_NE(output.find("33 101"), std::string::npos) << output;
-    EXPECT_NE(output.find("40 120"), std::string::npos) << output;
+    PtySession session({ s_client, "-H", "unix://" + s_daemon->socket(), "exec", "-it", "tty-one", "sh" },
+        s_daemon->client_env(), 33, 101);
+    ASSERT_TRUE(session.started());
+    session.read_for(1500);
+    session.type("stty size\r");
+    EXPECT_TRUE(session.read_until("33 101", 3000)) << session.output();
+    session.resize(40, 120);
+    session.read_for(500);
+    session.type("stty size; exit 3\r");
+    EXPECT_TRUE(session.read_until("40 120", 3000)) << session.output();
+    EXPECT_EQ(session.wait(5000), 3) << session.output();
 }
 
 TEST_F(SystemDocker, ErrorsLikeDocker)
@@ -425,7 +292,7 @@ TEST_F(SystemDocker, LifecycleAndEvents)
 
 TEST_F(SystemDocker, SaveLoadTag)
 {
-    std::string archive = s_dir->path() + "/saved.tar";
+    std::string archive = s_daemon->root() + "/saved.tar";
     auto saved = ours({ "save", "-o", archive, IMAGE });
     ASSERT_EQ(saved.code, 0) << saved.err;
     auto loaded = ours({ "load", "-i", archive });
@@ -435,7 +302,7 @@ TEST_F(SystemDocker, SaveLoadTag)
     ASSERT_FALSE(file.is_error());
     auto piped = ours({ "load" }, *file);
     EXPECT_EQ(piped.out, "Loaded image: corral-test/busybox:latest\n") << piped.err;
-    expect_same({ "load", "-i", s_dir->path() + "/nonexistent.tar" });
+    expect_same({ "load", "-i", s_daemon->root() + "/nonexistent.tar" });
     EXPECT_EQ(ours({ "tag", IMAGE, "corral-test/copy:v1" }).code, 0);
     // Rows of one image with several tags come in Go's map order in docker's
     // output, so only the IDs are compared.
