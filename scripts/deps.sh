@@ -13,6 +13,8 @@ packages=(
     docker.io docker-registry skopeo busybox-static python3-docker runc
     # the registry tests' token server and certificates
     python3 python3-jwt python3-cryptography openssl
+    # the TLS test's client that presents any certificate it is given
+    curl
     # tests: GoogleTest, and clang with compiler-rt for the libFuzzer targets
     libgtest-dev libgmock-dev clang libclang-rt-14-dev
 )

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <pthread.h>
@@ -54,7 +55,7 @@ ErrorOr<nlohmann::json> read_config_file(const std::string& path)
     static const std::set<std::string> known { "data-root", "exec-root", "hosts", "group", "log-level", "debug",
         "log-driver", "log-opts", "registry-mirrors", "insecure-registries", "live-restore", "pidfile", "graph",
         "storage-driver", "selinux-enabled", "userland-proxy", "bridge", "iptables", "ip-masq", "ipv6",
-        "default-ulimits", "cgroup-parent" };
+        "default-ulimits", "cgroup-parent", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey" };
     for (auto const& [key, value] : json.items()) {
         if (!known.contains(key))
             return Error::from_string(
@@ -72,7 +73,7 @@ ErrorOr<DaemonOptions> parse_daemon_options(int argc, char** argv)
     app.allow_windows_style_options(false);
     std::vector<std::string> log_opts;
     std::string log_level;
-    app.add_option("-H,--host", o.hosts, "Daemon socket(s) to listen on (unix://PATH)");
+    app.add_option("-H,--host", o.hosts, "Daemon socket(s) to listen on (unix://PATH, tcp://HOST:PORT with --tlsverify)");
     app.add_option("--data-root,-g,--graph", o.data_root, "Root directory of persistent state");
     app.add_option("--exec-root", o.exec_root, "Root directory of execution state");
     app.add_option("-p,--pidfile", o.pidfile, "Path to the daemon's PID file");
@@ -87,6 +88,11 @@ ErrorOr<DaemonOptions> parse_daemon_options(int argc, char** argv)
     app.add_option("--live-restore", o.live_restore, "Keep containers running while the daemon is down (always on)")
         ->default_str("true");
     app.add_option("--cgroup-parent", o.cgroup_parent, "Parent cgroup for containers");
+    app.add_flag("--tls", o.tls, "Use TLS (needs --tlsverify: only mutual TLS is served)");
+    app.add_flag("--tlsverify", o.tls_verify, "Use TLS and require client certificates signed by --tlscacert");
+    app.add_option("--tlscacert", o.tls_ca_cert, "Trust only client certificates signed by this CA");
+    app.add_option("--tlscert", o.tls_cert, "Path to the TLS certificate file");
+    app.add_option("--tlskey", o.tls_key, "Path to the TLS key file");
     // Flags that RancherOS passes to its system-docker and that mean nothing here.
     std::string ignored;
     bool ignored_flag = false;
@@ -117,6 +123,13 @@ ErrorOr<DaemonOptions> parse_daemon_options(int argc, char** argv)
         merge_string(json, "cgroup-parent", o.cgroup_parent, given("--cgroup-parent"));
         merge_list(json, "registry-mirrors", o.registry_mirrors, given("--registry-mirror"));
         merge_list(json, "insecure-registries", o.insecure_registries, given("--insecure-registry"));
+        merge_string(json, "tlscacert", o.tls_ca_cert, given("--tlscacert"));
+        merge_string(json, "tlscert", o.tls_cert, given("--tlscert"));
+        merge_string(json, "tlskey", o.tls_key, given("--tlskey"));
+        if (!given("--tls") && json.contains("tls") && json["tls"].is_boolean())
+            o.tls = json["tls"].get<bool>();
+        if (!given("--tlsverify") && json.contains("tlsverify") && json["tlsverify"].is_boolean())
+            o.tls_verify = json["tlsverify"].get<bool>();
         if (!given("--debug") && json.contains("debug") && json["debug"].is_boolean())
             o.debug = json["debug"].get<bool>();
         if (!given("--log-opt") && json.contains("log-opts") && json["log-opts"].is_object()) {
@@ -137,6 +150,24 @@ ErrorOr<DaemonOptions> parse_daemon_options(int argc, char** argv)
         o.log_level = LogLevel::Debug;
     if (o.hosts.empty())
         o.hosts.push_back("unix:///var/run/system-docker.sock");
+    // Where dockerd looks for its certificates when no flag names them.
+    std::string cert_dir;
+    if (char const* env = std::getenv("DOCKER_CERT_PATH"); env && *env)
+        cert_dir = env;
+    else
+        cert_dir = path_join(std::getenv("HOME") ? std::getenv("HOME") : "/root", ".docker");
+    if (o.tls_ca_cert.empty())
+        o.tls_ca_cert = path_join(cert_dir, "ca.pem");
+    if (o.tls_cert.empty())
+        o.tls_cert = path_join(cert_dir, "cert.pem");
+    if (o.tls_key.empty())
+        o.tls_key = path_join(cert_dir, "key.pem");
+    if (o.tls_verify)
+        o.tls = true;
+    if (o.tls && !o.tls_verify)
+        return Error::from_string("--tls without --tlsverify is refused: a TCP listener must check client "
+                                  "certificates (give --tlsverify and --tlscacert)",
+            EINVAL);
     if (o.log_driver != "json-file" && o.log_driver != "none")
         return Error::from_string("log driver " + o.log_driver + " is not supported (json-file, none)", EINVAL);
     if (o.log_driver == "json-file")
@@ -230,6 +261,8 @@ int run_daemon(const DaemonOptions& options)
     ServerOptions server_options;
     server_options.hosts = options.hosts;
     server_options.group = options.group;
+    if (options.tls_verify)
+        server_options.tls = TlsFiles { options.tls_ca_cert, options.tls_cert, options.tls_key };
     auto server = Server::listen(server_options, router->http_handler());
     if (server.is_error()) {
         log::error(server.error().message());

@@ -28,6 +28,11 @@ struct DaemonOptions {
     std::vector<std::string> insecure_registries;
     std::string live_restore { "true" };
     std::string cgroup_parent;
+    // dockerd's TLS flags. Only mutual TLS is served: a tcp:// host needs
+    // --tlsverify; the files default to $DOCKER_CERT_PATH or ~/.docker.
+    bool tls { false };
+    bool tls_verify { false };
+    std::string tls_ca_cert, tls_cert, tls_key;
 };
 
 // Flags first, then the --config-file's keys for what no flag gave (dockerd

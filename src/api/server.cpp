@@ -6,6 +6,9 @@
 #include <cstring>
 #include <fcntl.h>
 #include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -64,6 +67,57 @@ ErrorOr<Fd> listen_unix(const std::string& path, gid_t gid)
     return fd;
 }
 
+// "tcp://host:port" as dockerd reads it: an empty host is 127.0.0.1, an empty
+// port 2376 (the TLS port), IPv6 addresses in brackets.
+ErrorOr<Fd> listen_tcp(const std::string& host)
+{
+    std::string rest = host.substr(6);
+    if (auto slash = rest.find('/'); slash != std::string::npos) {
+        if (rest.substr(slash) != "/")
+            return Error::from_string("invalid host " + host + ": a TCP address has no path", EINVAL);
+        rest.resize(slash);
+    }
+    std::string name, port;
+    if (rest.starts_with("[")) {
+        auto close = rest.find(']');
+        if (close == std::string::npos)
+            return Error::from_string("invalid host " + host + ": unclosed [", EINVAL);
+        name = rest.substr(1, close - 1);
+        rest.erase(0, close + 1);
+        if (!rest.empty() && rest[0] != ':')
+            return Error::from_string("invalid host " + host, EINVAL);
+        port = rest.empty() ? "" : rest.substr(1);
+    } else {
+        auto colon = rest.rfind(':');
+        name = colon == std::string::npos ? rest : rest.substr(0, colon);
+        port = colon == std::string::npos ? "" : rest.substr(colon + 1);
+    }
+    if (name.empty())
+        name = "127.0.0.1";
+    if (port.empty())
+        port = "2376";
+    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535)
+        return Error::from_string("invalid host " + host + ": bad port " + port, EINVAL);
+    addrinfo hints {};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    if (int rc = ::getaddrinfo(name.c_str(), port.c_str(), &hints, &found); rc != 0)
+        return Error::from_string("invalid host " + host + ": " + ::gai_strerror(rc), EINVAL);
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
+    Fd fd(::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid())
+        return Error::from_syscall("socket");
+    int on = 1;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (::bind(fd.get(), found->ai_addr, found->ai_addrlen) < 0)
+        return Error::from_syscall("bind '" + host + "'");
+    if (::listen(fd.get(), 128) < 0)
+        return Error::from_syscall("listen '" + host + "'");
+    return fd;
+}
+
 } // namespace
 
 Server::Server(ServerOptions options, HttpHandler handler)
@@ -93,14 +147,20 @@ ErrorOr<std::unique_ptr<Server>> Server::listen(ServerOptions options, HttpHandl
             path = host.substr(7);
         else if (host.starts_with("/"))
             path = host;
-        else if (host.starts_with("tcp://") || host.starts_with("fd://"))
-            return Error::from_string("listening on " + host
-                    + " is not supported: the API is served on Unix sockets only (a network listener would need "
-                      "mutual TLS)",
-                EINVAL);
+        else if (host.starts_with("tcp://")) {
+            if (!server->m_options.tls)
+                return Error::from_string("refusing to listen on " + host
+                        + " without mutual TLS: give --tlsverify with --tlscacert, --tlscert and --tlskey",
+                    EINVAL);
+            if (!server->m_shared->tls)
+                server->m_shared->tls = TRY(TlsServerContext::load(*server->m_options.tls));
+            server->m_listeners.push_back({ TRY(listen_tcp(host)), true });
+            continue;
+        } else if (host.starts_with("fd://"))
+            return Error::from_string("listening on " + host + " is not supported (socket activation)", EINVAL);
         else
             return Error::from_string("invalid host " + host, EINVAL);
-        server->m_listeners.push_back(TRY(listen_unix(path, gid)));
+        server->m_listeners.push_back({ TRY(listen_unix(path, gid)), false });
         server->m_paths.push_back(path);
     }
     auto [read_end, write_end] = TRY(sys::pipe());
@@ -119,12 +179,12 @@ void Server::serve()
 {
     std::vector<std::thread> loops;
     for (auto const& listener : m_listeners)
-        loops.emplace_back([this, fd = listener.get()] { accept_loop(fd); });
+        loops.emplace_back([this, fd = listener.fd.get(), tls = listener.tls] { accept_loop(fd, tls); });
     for (auto& loop : loops)
         loop.join();
 }
 
-void Server::accept_loop(int listener)
+void Server::accept_loop(int listener, bool tls)
 {
     while (true) {
         pollfd fds[2] = { { listener, POLLIN, 0 }, { m_stop_read.get(), POLLIN, 0 } };
@@ -153,8 +213,16 @@ void Server::accept_loop(int listener)
             continue;
         }
         m_shared->active++;
-        std::thread([shared = m_shared, client] {
-            serve_connection(client, shared->handler, shared->limits);
+        if (tls) {
+            int on = 1;
+            ::setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+        }
+        std::thread([shared = m_shared, client, tls] {
+            auto serve_plain = [&shared](int fd) { serve_connection(fd, shared->handler, shared->limits); };
+            if (tls)
+                shared->tls->serve(client, serve_plain);
+            else
+                serve_plain(client);
             shared->active--;
         }).detach();
     }

@@ -1,0 +1,259 @@
+#include "api/tls.h"
+
+#include "base/fd.h"
+#include "base/log.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace corral::api {
+
+namespace {
+
+// OpenSSL's queued errors as one line (and the queue emptied).
+std::string ssl_errors()
+{
+    std::string text;
+    while (unsigned long code = ::ERR_get_error()) {
+        char buffer[256];
+        ::ERR_error_string_n(code, buffer, sizeof buffer);
+        if (!text.empty())
+            text += "; ";
+        text += buffer;
+    }
+    return text.empty() ? "unknown TLS error" : text;
+}
+
+void set_nonblocking(int fd)
+{
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags >= 0)
+        ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+struct SslDeleter {
+    void operator()(SSL* ssl) const { ::SSL_free(ssl); }
+};
+using SslPtr = std::unique_ptr<SSL, SslDeleter>;
+
+// What a TLS call that did not complete waits for on the TCP socket.
+short wanted_events(SSL* ssl, int result)
+{
+    switch (::SSL_get_error(ssl, result)) {
+    case SSL_ERROR_WANT_READ:
+        return POLLIN;
+    case SSL_ERROR_WANT_WRITE:
+        return POLLOUT;
+    default:
+        return 0;
+    }
+}
+
+// Relays between the TLS connection and the plain socket until the plain
+// side (the HTTP server) is done, or either side fails. Both sockets are
+// non-blocking; a direction moves one buffer at a time, so a slow reader
+// holds back its writer instead of growing a queue.
+void relay(SSL* ssl, int tcp, int plain)
+{
+    std::string to_plain; // decrypted, not yet written to the server side
+    std::string to_tls; // from the server side, not yet encrypted
+    bool client_done = false; // close_notify or EOF from the client
+    bool plain_write_shut = false;
+    bool server_done = false; // the server side closed its end
+    bool tcp_hup = false, plain_hup = false;
+    char buffer[16384];
+    while (true) {
+        short tcp_events = 0;
+        short plain_events = 0;
+        bool progress = true;
+        while (progress) {
+            progress = false;
+            tcp_events = 0;
+            plain_events = 0;
+            if (to_plain.empty() && !client_done) {
+                int n = ::SSL_read(ssl, buffer, sizeof buffer);
+                if (n > 0) {
+                    to_plain.assign(buffer, static_cast<size_t>(n));
+                    progress = true;
+                } else if (short events = wanted_events(ssl, n)) {
+                    tcp_events |= events;
+                } else {
+                    // close_notify, EOF or a broken record: the client has
+                    // nothing more to say.
+                    if (::SSL_get_error(ssl, n) != SSL_ERROR_ZERO_RETURN)
+                        ::ERR_clear_error();
+                    client_done = true;
+                    progress = true;
+                }
+            }
+            if (!to_plain.empty()) {
+                ssize_t n = ::send(plain, to_plain.data(), to_plain.size(), MSG_NOSIGNAL);
+                if (n > 0) {
+                    to_plain.erase(0, static_cast<size_t>(n));
+                    progress = true;
+                } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                    plain_events |= POLLOUT;
+                } else {
+                    return; // the server side is gone
+                }
+            }
+            if (client_done && to_plain.empty() && !plain_write_shut) {
+                // Passes the client's end of input on (docker attach closes
+                // stdin this way) while output can still flow back.
+                ::shutdown(plain, SHUT_WR);
+                plain_write_shut = true;
+            }
+            if (to_tls.empty() && !server_done) {
+                ssize_t n = ::recv(plain, buffer, sizeof buffer, 0);
+                if (n > 0) {
+                    to_tls.assign(buffer, static_cast<size_t>(n));
+                    progress = true;
+                } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+                    plain_events |= POLLIN;
+                } else {
+                    server_done = true;
+                    progress = true;
+                }
+            }
+            if (!to_tls.empty()) {
+                int n = ::SSL_write(ssl, to_tls.data(), static_cast<int>(to_tls.size()));
+                if (n > 0) {
+                    to_tls.erase(0, static_cast<size_t>(n));
+                    progress = true;
+                } else if (short events = wanted_events(ssl, n)) {
+                    tcp_events |= events;
+                } else {
+                    ::ERR_clear_error();
+                    return; // the client is gone
+                }
+            }
+            if (server_done && to_tls.empty()) {
+                ::SSL_shutdown(ssl); // best effort: the close_notify
+                ::ERR_clear_error();
+                return;
+            }
+        }
+        // A socket that has hung up is left out of the poll: calls on it no
+        // longer block, and poll would report the hang-up on every round.
+        pollfd fds[2] = { { tcp_hup ? -1 : tcp, tcp_events, 0 }, { plain_hup ? -1 : plain, plain_events, 0 } };
+        if (tcp_hup && plain_hup)
+            return; // nothing can wait: the rounds above moved all they could
+        if (::poll(fds, 2, -1) < 0 && errno != EINTR)
+            return;
+        tcp_hup = tcp_hup || (fds[0].revents & (POLLHUP | POLLERR));
+        plain_hup = plain_hup || (fds[1].revents & (POLLHUP | POLLERR));
+    }
+}
+
+// Closes after a failed handshake so that the client reads our alert (which
+// says why: no certificate, an unknown CA) instead of a reset, which closing
+// with its unread records still queued would cause. Bounded to 200 ms.
+void linger_close(int fd)
+{
+    ::shutdown(fd, SHUT_WR);
+    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+    char buffer[4096];
+    while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+        pollfd p { fd, POLLIN, 0 };
+        if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+            return;
+        if (::recv(fd, buffer, sizeof buffer, 0) <= 0)
+            return;
+    }
+}
+
+} // namespace
+
+struct TlsServerContext::Impl {
+    SSL_CTX* ctx { nullptr };
+    ~Impl()
+    {
+        if (ctx)
+            ::SSL_CTX_free(ctx);
+    }
+};
+
+TlsServerContext::~TlsServerContext() = default;
+
+ErrorOr<std::shared_ptr<TlsServerContext>> TlsServerContext::load(const TlsFiles& files)
+{
+    std::shared_ptr<TlsServerContext> context(new TlsServerContext());
+    context->m_impl = std::make_unique<Impl>();
+    SSL_CTX* ctx = ::SSL_CTX_new(::TLS_server_method());
+    if (!ctx)
+        return Error::from_string("creating a TLS context: " + ssl_errors(), ENOMEM);
+    context->m_impl->ctx = ctx;
+    ::SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    // No renegotiation, and no session resumption: a client proves itself
+    // with its certificate on every connection.
+    ::SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    ::SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    ::SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    auto failed = [](const std::string& what, const std::string& file) {
+        return Error::from_string(what + " " + file + ": " + ssl_errors(), EINVAL);
+    };
+    if (::SSL_CTX_use_certificate_chain_file(ctx, files.cert.c_str()) != 1)
+        return failed("loading the TLS certificate", files.cert);
+    if (::SSL_CTX_use_PrivateKey_file(ctx, files.key.c_str(), SSL_FILETYPE_PEM) != 1)
+        return failed("loading the TLS key", files.key);
+    if (::SSL_CTX_check_private_key(ctx) != 1)
+        return failed("the TLS key does not match the certificate", files.cert);
+    if (::SSL_CTX_load_verify_locations(ctx, files.ca_cert.c_str(), nullptr) != 1)
+        return failed("loading the TLS CA certificate", files.ca_cert);
+    // Tells clients which CAs are accepted, as Go's server does.
+    if (STACK_OF(X509_NAME)* names = ::SSL_load_client_CA_file(files.ca_cert.c_str()))
+        ::SSL_CTX_set_client_CA_list(ctx, names);
+    ::SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    return context;
+}
+
+void TlsServerContext::serve(int tcp_fd, const std::function<void(int)>& serve_plain, int handshake_timeout_ms) const
+{
+    Fd tcp(tcp_fd);
+    set_nonblocking(tcp.get());
+    SslPtr ssl(::SSL_new(m_impl->ctx));
+    if (!ssl || ::SSL_set_fd(ssl.get(), tcp.get()) != 1) {
+        log::warn("api: TLS: " + ssl_errors());
+        return;
+    }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(handshake_timeout_ms);
+    while (true) {
+        int result = ::SSL_accept(ssl.get());
+        if (result == 1)
+            break;
+        short events = wanted_events(ssl.get(), result);
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (!events || left.count() <= 0) {
+            log::debug("api: TLS handshake failed: "
+                + (events ? std::string("timed out") : ssl_errors()));
+            ::ERR_clear_error();
+            linger_close(tcp.get());
+            return;
+        }
+        pollfd fd { tcp.get(), events, 0 };
+        if (::poll(&fd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR)
+            return;
+    }
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+        log::warn("api: socketpair for a TLS connection failed");
+        return;
+    }
+    Fd relay_end(pair[0]);
+    set_nonblocking(relay_end.get());
+    std::thread server([serve_plain, fd = pair[1]] { serve_plain(fd); });
+    relay(ssl.get(), tcp.get(), relay_end.get());
+    // Closing our end ends whatever the server side still streams.
+    relay_end = Fd();
+    server.join();
+}
+
+} // namespace corral::api
