@@ -2,6 +2,7 @@
 
 #include "api/attach_pump.h"
 #include "api/handlers.h"
+#include "api/request_bodies.h"
 #include "api/stream_frame.h"
 
 #include "engine/engine.h"
@@ -12,32 +13,20 @@ namespace corral::api {
 
 namespace {
 
-template<typename T>
-T field(const nlohmann::json& body, const char* name, T fallback)
-{
-    auto it = body.find(name);
-    if (it == body.end() || it->is_null())
-        return fallback;
-    return it->get<T>();
-}
-
 std::optional<Response> create(Context& ctx, Request& request, const Params& params, Connection&)
 {
     auto body = TRY_RESPONSE(parse_json_body(request));
+    auto parsed = TRY_RESPONSE(parse_exec_create(body));
     engine::ExecOptions options;
-    try {
-        options.cmd = field<std::vector<std::string>>(body, "Cmd", {});
-        options.env = field<std::vector<std::string>>(body, "Env", {});
-        options.user = field<std::string>(body, "User", "");
-        options.working_dir = field<std::string>(body, "WorkingDir", "");
-        options.tty = field<bool>(body, "Tty", false);
-        options.attach_stdin = field<bool>(body, "AttachStdin", false);
-        options.privileged = field<bool>(body, "Privileged", false);
-        options.attach_stdout = field<bool>(body, "AttachStdout", false);
-        options.attach_stderr = field<bool>(body, "AttachStderr", false);
-    } catch (const nlohmann::json::exception& e) {
-        return error_response(400, std::string("invalid exec config: ") + e.what());
-    }
+    options.cmd = std::move(parsed.cmd);
+    options.env = std::move(parsed.env);
+    options.user = std::move(parsed.user);
+    options.working_dir = std::move(parsed.working_dir);
+    options.tty = parsed.tty;
+    options.attach_stdin = parsed.attach_stdin;
+    options.privileged = parsed.privileged;
+    options.attach_stdout = parsed.attach_stdout;
+    options.attach_stderr = parsed.attach_stderr;
     auto id = ctx.engine.create_exec(params.at("id"), options);
     if (id.is_error())
         return engine_error(id.error());
@@ -47,7 +36,7 @@ std::optional<Response> create(Context& ctx, Request& request, const Params& par
 std::optional<Response> start(Context& ctx, Request& request, const Params& params, Connection& connection)
 {
     auto body = TRY_RESPONSE(parse_json_body(request));
-    bool detach = body.is_object() && field<bool>(body, "Detach", false);
+    bool detach = TRY_RESPONSE(parse_exec_start(body));
     auto record = ctx.engine.inspect_exec(params.at("id"));
     if (record.is_error())
         return engine_error(record.error());

@@ -2,6 +2,7 @@
 // and pull (create).
 
 #include "api/handlers.h"
+#include "api/request_bodies.h"
 #include "api/json_views.h"
 
 #include "base/base64.h"
@@ -40,45 +41,34 @@ ErrorOr<image::ImageRecord> find_image(engine::Engine& engine, const std::string
 
 std::optional<Response> list(Context& ctx, Request& request, const Params&, Connection&)
 {
-    std::map<std::string, std::vector<std::string>> filters;
-    if (auto raw = request.param("filters"); raw && !raw->empty()) {
-        auto json = nlohmann::json::parse(*raw, nullptr, false);
-        if (json.is_discarded() || !json.is_object())
-            return error_response(400, "invalid filter: " + *raw);
-        for (auto const& [key, value] : json.items()) {
-            if (key != "dangling" && key != "reference" && key != "label")
-                return error_response(400, "invalid filter '" + key + "'");
-            // Both forms Docker accepts: {"k":["v"]} and {"k":{"v":true}}.
-            if (value.is_array()) {
-                for (auto const& v : value)
-                    if (v.is_string())
-                        filters[key].push_back(v.get<std::string>());
-            } else if (value.is_object()) {
-                for (auto const& [v, on] : value.items())
-                    filters[key].push_back(v);
-            }
-        }
-    }
+    auto filters = TRY_RESPONSE(
+        parse_filter_args(request.param("filters").value_or(""), { "dangling", "reference", "label" }));
     nlohmann::json out = nlohmann::json::array();
     for (auto const& record : ctx.engine.images().list()) {
-        if (filters.contains("dangling")) {
+        if (filters.contains("dangling") && !filters["dangling"].empty()) {
             bool want_dangling = filters["dangling"].front() == "true" || filters["dangling"].front() == "1";
             if (record.references.empty() != want_dangling)
                 continue;
         }
+        // As dockerd: only the names that match are listed, and an image
+        // none of whose names match is left out. Patterns match as Go's
+        // path.Match, where * stops at a slash.
+        image::ImageRecord shown = record;
         if (filters.contains("reference")) {
-            bool any = false;
+            shown.references.clear();
             for (auto const& ref : record.references) {
                 auto parsed = image::Reference::parse(ref);
                 std::string familiar = parsed.is_error() ? ref : parsed->familiar();
                 std::string familiar_name = parsed.is_error() ? ref : parsed->familiar_name();
                 for (auto const& pattern : filters["reference"]) {
-                    if (::fnmatch(pattern.c_str(), familiar.c_str(), 0) == 0
-                        || ::fnmatch(pattern.c_str(), familiar_name.c_str(), 0) == 0)
-                        any = true;
+                    if (::fnmatch(pattern.c_str(), familiar.c_str(), FNM_PATHNAME) == 0
+                        || ::fnmatch(pattern.c_str(), familiar_name.c_str(), FNM_PATHNAME) == 0) {
+                        shown.references.push_back(ref);
+                        break;
+                    }
                 }
             }
-            if (!any)
+            if (shown.references.empty())
                 continue;
         }
         auto config = image_config(ctx.engine, record);
@@ -97,7 +87,7 @@ std::optional<Response> list(Context& ctx, Request& request, const Params&, Conn
             if (!all)
                 continue;
         }
-        out.push_back(image_summary_json(record, config));
+        out.push_back(image_summary_json(shown, config));
     }
     return json_response(200, out.dump());
 }
@@ -160,16 +150,11 @@ std::optional<Response> remove(Context& ctx, Request& request, const Params& par
 
 std::optional<Response> prune(Context& ctx, Request& request, const Params&, Connection&)
 {
+    // dangling=false prunes every unused image, not only untagged ones.
+    auto filters = TRY_RESPONSE(parse_filter_args(request.param("filters").value_or(""), { "dangling" }));
     bool all = false;
-    if (auto raw = request.param("filters"); raw && !raw->empty()) {
-        auto json = nlohmann::json::parse(*raw, nullptr, false);
-        if (json.is_discarded() || !json.is_object())
-            return error_response(400, "invalid filter: " + *raw);
-        if (auto dangling = json.find("dangling"); dangling != json.end()) {
-            std::string text = dangling->dump();
-            all = text.find("false") != std::string::npos || text.find("\"0\"") != std::string::npos;
-        }
-    }
+    for (auto const& value : filters["dangling"])
+        all = all || value == "false" || value == "0";
     auto deletion = TRY_RESPONSE(ctx.engine.prune_images(all));
     nlohmann::json deleted = nlohmann::json::array();
     for (auto const& untagged : deletion.untagged)

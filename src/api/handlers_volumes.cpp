@@ -2,6 +2,7 @@
 
 #include "api/handlers.h"
 #include "api/json_views.h"
+#include "api/request_bodies.h"
 
 #include "engine/engine.h"
 
@@ -11,24 +12,8 @@ namespace {
 
 std::optional<Response> list_volumes(Context& ctx, Request& request, const Params&, Connection&)
 {
-    std::map<std::string, std::vector<std::string>> filters;
-    if (auto raw = request.param("filters"); raw && !raw->empty()) {
-        auto json = nlohmann::json::parse(*raw, nullptr, false);
-        if (json.is_discarded() || !json.is_object())
-            return error_response(400, "invalid filter: " + *raw);
-        for (auto const& [key, value] : json.items()) {
-            if (key != "name" && key != "label" && key != "dangling" && key != "driver")
-                return error_response(400, "invalid filter '" + key + "'");
-            if (value.is_array()) {
-                for (auto const& v : value)
-                    if (v.is_string())
-                        filters[key].push_back(v.get<std::string>());
-            } else if (value.is_object()) {
-                for (auto const& [v, on] : value.items())
-                    filters[key].push_back(v);
-            }
-        }
-    }
+    auto filters = TRY_RESPONSE(
+        parse_filter_args(request.param("filters").value_or(""), { "name", "label", "dangling", "driver" }));
     std::set<std::string> used;
     for (auto const& c : ctx.engine.list()) {
         for (auto const& m : c.mounts)
@@ -61,21 +46,10 @@ std::optional<Response> list_volumes(Context& ctx, Request& request, const Param
 std::optional<Response> create_volume(Context& ctx, Request& request, const Params&, Connection&)
 {
     auto body = TRY_RESPONSE(parse_json_body(request));
-    std::string name, driver = "local";
-    std::map<std::string, std::string> labels, options;
-    try {
-        name = body.value("Name", "");
-        driver = body.value("Driver", "local");
-        if (body.contains("Labels") && body["Labels"].is_object())
-            labels = body["Labels"].get<std::map<std::string, std::string>>();
-        if (body.contains("DriverOpts") && body["DriverOpts"].is_object())
-            options = body["DriverOpts"].get<std::map<std::string, std::string>>();
-    } catch (const nlohmann::json::exception& e) {
-        return error_response(400, std::string("invalid volume config: ") + e.what());
-    }
-    if (!driver.empty() && driver != "local")
-        return error_response(404, "plugin \"" + driver + "\" not found");
-    auto volume = ctx.engine.volumes().create(name, labels, options);
+    auto parsed = TRY_RESPONSE(parse_volume_create(body));
+    if (parsed.driver != "local")
+        return error_response(404, "plugin \"" + parsed.driver + "\" not found");
+    auto volume = ctx.engine.volumes().create(parsed.name, parsed.labels, parsed.driver_opts);
     if (volume.is_error())
         return engine_error(volume.error());
     ctx.events.publish(volume_event("create", volume->name));
@@ -104,29 +78,15 @@ std::optional<Response> prune_volumes(Context& ctx, Request& request, const Para
     engine::VolumePruneFilter filter;
     // API < 1.42 prunes every unused volume, anonymous or named.
     filter.all = !request.version_at_least("1.42");
-    if (auto raw = request.param("filters"); raw && !raw->empty()) {
-        auto json = nlohmann::json::parse(*raw, nullptr, false);
-        if (json.is_discarded() || !json.is_object())
-            return error_response(400, "invalid filter: " + *raw);
-        for (auto const& [key, value] : json.items()) {
-            std::vector<std::string> values;
-            if (value.is_array()) {
-                for (auto const& v : value)
-                    if (v.is_string())
-                        values.push_back(v.get<std::string>());
-            } else if (value.is_object()) {
-                for (auto const& [v, on] : value.items())
-                    values.push_back(v);
-            }
-            if (key == "label")
-                filter.labels = values;
-            else if (key == "label!")
-                filter.labels_not = values;
-            else if (key == "all")
-                filter.all = !values.empty() && (values[0] == "true" || values[0] == "1");
-            else
-                return error_response(400, "invalid filter '" + key + "'");
-        }
+    auto filters
+        = TRY_RESPONSE(parse_filter_args(request.param("filters").value_or(""), { "label", "label!", "all" }));
+    for (auto const& [key, values] : filters) {
+        if (key == "label")
+            filter.labels = values;
+        else if (key == "label!")
+            filter.labels_not = values;
+        else if (key == "all")
+            filter.all = !values.empty() && (values[0] == "true" || values[0] == "1");
     }
     auto report = TRY_RESPONSE(ctx.engine.prune_volumes(filter));
     nlohmann::json removed = nlohmann::json::array();

@@ -242,6 +242,14 @@ TEST_F(DockerCli, ImagesTagRmiSave)
     auto original = docker({ "images", "-q", "corral-test/busybox" });
     EXPECT_EQ(tagged.out, original.out);
     EXPECT_FALSE(tagged.out.empty());
+    // A reference filter lists only the names that match; * stops at a slash.
+    auto by_reference = docker({ "images", "--filter", "reference=cli-*", "--format", "{{.Repository}}:{{.Tag}}" });
+    EXPECT_EQ(by_reference.out, "cli-tag:1\n") << by_reference.err;
+    auto across_slash = docker({ "images", "--filter", "reference=*busybox", "--format", "{{.Repository}}" });
+    EXPECT_EQ(across_slash.out, "") << across_slash.err;
+    auto bad_filter = docker({ "images", "--filter", "colour=red" });
+    EXPECT_EQ(bad_filter.code, 1);
+    EXPECT_NE(bad_filter.err.find("invalid filter 'colour'"), std::string::npos) << bad_filter.err;
     auto rmi = docker({ "rmi", "cli-tag:1" });
     EXPECT_EQ(rmi.code, 0) << rmi.err;
     EXPECT_EQ(rmi.out, "Untagged: cli-tag:1\n");
