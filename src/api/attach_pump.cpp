@@ -1,8 +1,10 @@
 #include "api/attach_pump.h"
 
+#include "api/detach_keys.h"
 #include "api/stream_frame.h"
 
 #include <cerrno>
+#include <optional>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -27,11 +29,24 @@ bool send_all(int fd, std::string_view data)
 
 } // namespace
 
-void pump(int client_fd, std::string early_input, runtime::SupervisorConnection& supervisor, const PumpOptions& options)
+PumpEnd pump(int client_fd, std::string early_input, runtime::SupervisorConnection& supervisor, const PumpOptions& options)
 {
     bool input_open = options.stdin_attached;
-    if (input_open && !early_input.empty())
-        (void)supervisor.send_stdin(early_input);
+    DetachScanner detach(options.tty ? options.detach_keys : std::string());
+    // Input on its way to the process, through the detach scanner.
+    auto forward = [&](std::string_view input) -> std::optional<PumpEnd> {
+        bool detached = false;
+        std::string data = detach.feed(input, detached);
+        if (!data.empty() && supervisor.send_stdin(data).is_error())
+            return PumpEnd::ProcessEnded;
+        if (detached)
+            return PumpEnd::Detached;
+        return std::nullopt;
+    };
+    if (input_open && !early_input.empty()) {
+        if (auto end = forward(early_input))
+            return *end;
+    }
     while (true) {
         // Once the client's input has ended it may still be reading (docker
         // closes its writing side only), so it is watched no more: a client
@@ -40,20 +55,20 @@ void pump(int client_fd, std::string early_input, runtime::SupervisorConnection&
         if (::poll(fds, 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            return;
+            return PumpEnd::ClientGone;
         }
         if (fds[0].revents) {
             auto packet = supervisor.receive();
             if (packet.is_error() || !packet->has_value())
-                return;
+                return PumpEnd::ProcessEnded;
             auto const& p = **packet;
             if (p.type == runtime::supervisor_message::EXIT)
-                return;
+                return PumpEnd::ProcessEnded;
             if (p.type == runtime::supervisor_message::STDOUT || p.type == runtime::supervisor_message::STDERR) {
                 std::string out = options.tty ? p.data
                                               : frame(p.type == runtime::supervisor_message::STDERR ? StreamType::Stderr : StreamType::Stdout, p.data);
                 if (!send_all(client_fd, out))
-                    return;
+                    return PumpEnd::ClientGone;
             }
         }
         if (fds[1].revents) {
@@ -64,14 +79,16 @@ void pump(int client_fd, std::string early_input, runtime::SupervisorConnection&
             if (n <= 0) {
                 // The client's end of input: the process's too. The client
                 // may still be reading (docker attach < file), so go on.
+                if (std::string held = detach.flush(); !held.empty())
+                    (void)supervisor.send_stdin(held);
                 (void)supervisor.close_stdin();
                 input_open = false;
                 if (n < 0)
-                    return;
+                    return PumpEnd::ClientGone;
                 continue;
             }
-            if (supervisor.send_stdin(std::string_view(buffer, static_cast<size_t>(n))).is_error())
-                return;
+            if (auto end = forward(std::string_view(buffer, static_cast<size_t>(n))))
+                return *end;
         }
     }
 }

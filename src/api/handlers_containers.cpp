@@ -2,6 +2,7 @@
 // remove, rename, pause, unpause, resize, attach, logs, top, prune.
 
 #include "api/attach_pump.h"
+#include "api/detach_keys.h"
 #include "api/handlers.h"
 #include "api/json_views.h"
 #include "api/log_follow.h"
@@ -298,6 +299,7 @@ std::optional<Response> attach(Context& ctx, Request& request, const Params& par
     if (request.flag("stderr"))
         streams += 'e';
     bool tty = c->config.tty;
+    std::string keys = TRY_RESPONSE(parse_detach_keys(request.param("detachKeys").value_or("")));
     std::string content_type = tty ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
     bool logs = request.flag("logs") && !c->log_path.empty();
     if (!request.flag("stream")) {
@@ -324,7 +326,8 @@ std::optional<Response> attach(Context& ctx, Request& request, const Params& par
     }
     if (supervisor.is_error())
         return std::nullopt;
-    pump(hijacked->fd, std::move(hijacked->early_input), *supervisor, { tty, want_stdin });
+    if (pump(hijacked->fd, std::move(hijacked->early_input), *supervisor, { tty, want_stdin, keys }) == PumpEnd::Detached)
+        ctx.engine.note_detach(c->id);
     return std::nullopt;
 }
 

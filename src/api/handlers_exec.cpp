@@ -1,6 +1,7 @@
 // /containers/{id}/exec and /exec/…: docker exec.
 
 #include "api/attach_pump.h"
+#include "api/detach_keys.h"
 #include "api/handlers.h"
 #include "api/request_bodies.h"
 #include "api/stream_frame.h"
@@ -27,6 +28,7 @@ std::optional<Response> create(Context& ctx, Request& request, const Params& par
     options.privileged = parsed.privileged;
     options.attach_stdout = parsed.attach_stdout;
     options.attach_stderr = parsed.attach_stderr;
+    options.detach_keys = std::move(parsed.detach_keys);
     auto id = ctx.engine.create_exec(params.at("id"), options);
     if (id.is_error())
         return engine_error(id.error());
@@ -68,7 +70,11 @@ std::optional<Response> start(Context& ctx, Request& request, const Params& para
         (void)!::send(hijacked->fd, out.data(), out.size(), MSG_NOSIGNAL);
         return std::nullopt;
     }
-    pump(hijacked->fd, std::move(hijacked->early_input), *session->connection, { tty, record->options.attach_stdin });
+    // Checked when the exec was created.
+    auto parsed_keys = parse_detach_keys(record->options.detach_keys);
+    std::string keys = parsed_keys.is_error() ? std::string("\x10\x11") : *parsed_keys;
+    pump(hijacked->fd, std::move(hijacked->early_input), *session->connection,
+        { tty, record->options.attach_stdin, keys });
     return std::nullopt;
 }
 
@@ -105,7 +111,7 @@ std::optional<Response> inspect(Context& ctx, Request&, const Params& params, Co
         { "OpenStdout", o.attach_stdout },
         { "CanRemove", false },
         { "ContainerID", record->container_id },
-        { "DetachKeys", "" },
+        { "DetachKeys", o.detach_keys },
         { "Pid", record->pid },
     };
     return json_response(200, body.dump());

@@ -1,5 +1,7 @@
 #include "api/request_bodies.h"
 
+#include "api/detach_keys.h"
+
 #include <nlohmann/json.hpp>
 
 namespace corral::api {
@@ -98,6 +100,8 @@ ErrorOr<ExecCreateBody> parse_exec_create(const nlohmann::json& body)
     TRY(read_bool(body, what, "AttachStdout", out.attach_stdout));
     TRY(read_bool(body, what, "AttachStderr", out.attach_stderr));
     TRY(read_bool(body, what, "Privileged", out.privileged));
+    TRY(read_string(body, what, "DetachKeys", out.detach_keys));
+    TRY(parse_detach_keys(out.detach_keys));
     return out;
 }
 

@@ -28,6 +28,7 @@ struct ExecCreateBody {
     bool attach_stdout { false };
     bool attach_stderr { false };
     bool privileged { false };
+    std::string detach_keys; // checked: parse_detach_keys() accepts it
 };
 ErrorOr<ExecCreateBody> parse_exec_create(const nlohmann::json& body);
 

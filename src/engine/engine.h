@@ -86,6 +86,7 @@ struct ExecOptions {
     bool attach_stdout { true };
     bool attach_stderr { true };
     bool privileged { false };
+    std::string detach_keys; // as the client gave them ("" for the default)
 };
 
 // An exec as `docker exec` makes it: created, then started once.
@@ -186,6 +187,9 @@ public:
     std::vector<Container> list() const;
     // The full id for a name, an id or a unique id prefix.
     ErrorOr<std::string> resolve(const std::string& name_or_id) const;
+
+    // An attach the client left with the detach keys: the "detach" event.
+    void note_detach(const std::string& name_or_id);
 
     // Every change, to the API's event stream. Called without locks held.
     void set_event_sink(std::function<void(const EngineEvent&)> sink);

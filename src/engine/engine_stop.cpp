@@ -271,6 +271,13 @@ void Engine::handle_exit_locked(const std::shared_ptr<Container>& container, uin
     m_changed.notify_all();
 }
 
+void Engine::note_detach(const std::string& name_or_id)
+{
+    std::unique_lock lock(m_mutex);
+    if (auto container = find_locked(name_or_id))
+        emit("detach", *container);
+}
+
 ErrorOr<runtime::SupervisorConnection> Engine::attach(
     const std::string& name_or_id, std::string_view streams, const std::function<void()>& registered)
 {

@@ -1,7 +1,8 @@
 // The API's small JSON inputs from untrusted clients (exec create and start,
-// volume create, the `filters` query): never crash or throw, whatever the
+// volume create, the `filters` query, detach keys): never crash or throw, whatever the
 // bytes; what parses reads back consistently.
 
+#include "api/detach_keys.h"
 #include "api/request_bodies.h"
 
 #include <cstdint>
@@ -26,6 +27,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         for (auto const& [key, values] : *filters)
             if (key != "name" && key != "label" && key != "dangling")
                 std::abort(); // only accepted keys come through
+    }
+    // Detach keys from ?detachKeys=, then a stream scanned for them: what
+    // passes is never more than what came in.
+    if (auto keys = parse_detach_keys(text); !keys.is_error() && !keys->empty()) {
+        DetachScanner scanner(*keys);
+        bool detached = false;
+        size_t passed = 0;
+        for (size_t at = 0; at < size && !detached; at += 7)
+            passed += scanner.feed(text.substr(at, 7), detached).size();
+        if (passed > size)
+            std::abort();
     }
     return 0;
 }

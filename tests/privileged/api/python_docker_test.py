@@ -138,6 +138,42 @@ class PythonDocker(unittest.TestCase):
         with self.assertRaises(docker.errors.NotFound):
             self.client.volumes.get("py-data")
 
+    def test_detach_keys(self):
+        """The detach keys typed on an attached terminal end the attach and
+        leave the container running; keys the daemon cannot read are a 400."""
+        container = self.client.containers.run("corral-bench/busybox", ["sh"], tty=True, stdin_open=True,
+                                               detach=True, network_mode="none", name="py-detach")
+        since = int(time.time())
+        with self.assertRaises(docker.errors.APIError) as bad:
+            self.client.api.attach_socket(container.id, params={"stdin": 1, "stream": 1, "detachKeys": "ctrl-1"})
+        self.assertEqual(bad.exception.response.status_code, 400)
+        self.assertIn("invalid detach keys: unknown character: 'ctrl-1'", str(bad.exception))
+        sock = self.client.api.attach_socket(
+            container.id, params={"stdin": 1, "stdout": 1, "stream": 1, "detachKeys": "ctrl-x,x"})
+        raw = sock._sock
+        raw.settimeout(10)
+        raw.sendall(b"echo hel''lo\n")
+        out = b""
+        while b"hello\r\n" not in out:
+            chunk = raw.recv(4096)
+            self.assertTrue(chunk, "the attach ended early: %r" % out)
+            out += chunk
+        # An x alone is data; ctrl-x then x is the sequence.
+        raw.sendall(b"\x18x")
+        rest = b""
+        while True:
+            chunk = raw.recv(4096)
+            if not chunk:
+                break
+            rest += chunk
+        raw.close()
+        container.reload()
+        self.assertEqual(container.status, "running")
+        events = list(self.client.events(since=since, until=int(time.time()) + 1, decode=True,
+                                         filters={"container": "py-detach", "event": "detach"}))
+        self.assertEqual([e["Action"] for e in events], ["detach"])
+        container.remove(force=True)
+
     def test_errors(self):
         with self.assertRaises(docker.errors.ImageNotFound):
             self.client.containers.create("no/such:image", ["true"])

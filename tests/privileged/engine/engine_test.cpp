@@ -91,8 +91,9 @@ protected:
         EXPECT_TRUE(started) << started.error().message();
         auto code = engine->wait(id, WaitCondition::NotRunning, std::chrono::seconds(30));
         EXPECT_TRUE(code) << code.error().message();
-        if (code)
+        if (code) {
             EXPECT_EQ(*code, expected_exit);
+        }
         return id;
     }
 
