@@ -5,6 +5,7 @@
 #include "../../unit/compose/compose_test_support.h"
 #include "api/client.h"
 #include "base/strings.h"
+#include "compose/labels.h"
 #include "compose/orchestrator.h"
 #include "test_daemon.h"
 
@@ -287,3 +288,58 @@ user:
 }
 
 } // namespace
+
+namespace {
+
+// The default services of os-config.yml with the test image standing in for
+// the OS images: one-shots run `true`, long-running services sleep, and host
+// binds are left out (their sources are the OS image's, not this machine's).
+std::vector<compose::Service> default_services_on_test_image()
+{
+    auto config = compose_test::default_os_config();
+    std::vector<compose::Service> out;
+    for (auto [name, service] : config.rancher.services) {
+        auto labels = compose::parse_labels(service.labels, name);
+        EXPECT_FALSE(labels.is_error()) << name;
+        service.image = "corral-test/busybox";
+        service.entrypoint = {};
+        service.volumes.clear();
+        service.command = config::StringOrList { true, "", { "sleep", "60" } };
+        if (labels.is_error() || labels->create_only)
+            service.command.list = { "echo" };
+        else if (!labels->detach)
+            service.command.list = { "true" };
+        out.push_back({ name, service, {}, "/" });
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_F(Orchestrator, TheDefaultServicesComeUpInBootOrder)
+{
+    auto list = default_services_on_test_image();
+    ASSERT_GE(list.size(), 15u);
+    compose::UpOptions options;
+    options.reload = [] { return ErrorOr<std::vector<compose::Service>>(std::vector<compose::Service> {}); };
+    auto report = up(list, options);
+    EXPECT_TRUE(report.ok()) << describe(report);
+    for (auto const& service : list) {
+        auto found = report.find(service.name);
+        ASSERT_NE(found, nullptr) << service.name;
+        auto labels = compose::parse_labels(service.config.labels, service.name).release_value();
+        Outcome expected = labels.create_only ? Outcome::Created : !labels.detach ? Outcome::Completed : Outcome::Started;
+        EXPECT_EQ(found->outcome, expected) << service.name << ": " << found->message;
+    }
+    // §1.6: udev-cold → udev → network → ntp → cloud-init-execute → console → docker, preload-user-images.
+    EXPECT_LT(finished("udev-cold"), started("udev"));
+    EXPECT_LT(started("udev"), started("network"));
+    EXPECT_LT(started("network"), started("ntp"));
+    EXPECT_LT(started("ntp"), started("cloud-init-execute"));
+    EXPECT_LT(finished("cloud-init-execute"), started("console"));
+    EXPECT_LT(started("console"), started("docker"));
+    EXPECT_LT(started("console"), finished("preload-user-images"));
+    EXPECT_EQ(inspect("all-volumes")["State"]["Status"], "created");
+    EXPECT_EQ(inspect("console")["HostConfig"]["RestartPolicy"]["Name"], "always");
+    EXPECT_EQ(inspect("console")["HostConfig"]["NetworkMode"], "host");
+}
