@@ -4,6 +4,7 @@
 
 #include "base/file.h"
 #include "base/system.h"
+#include "image/unpack_stream.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -110,7 +111,7 @@ ErrorOr<Contents> read_contents(Store& store, int fd)
 {
     ArchiveReader reader;
     struct archive* a = reader.get();
-    archive_read_support_filter_all(a);
+    TRY(unpack_detail::support_docker_compressions(a));
     archive_read_support_format_tar(a);
     archive_read_support_format_gnutar(a);
     if (archive_read_open_fd(a, fd, 1 << 20) != ARCHIVE_OK)

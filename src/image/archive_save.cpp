@@ -3,10 +3,9 @@
 #include "image/archive.h"
 
 #include "base/system.h"
+#include "image/tar_writer.h"
 #include "image/unpack.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -18,91 +17,6 @@ namespace corral::image {
 using nlohmann::json;
 
 namespace {
-
-class ArchiveWriter {
-public:
-    explicit ArchiveWriter(int fd)
-        : m_archive(archive_write_new())
-    {
-        archive_write_set_format_pax_restricted(m_archive);
-        archive_write_set_bytes_in_last_block(m_archive, 1);
-        m_open = archive_write_open_fd(m_archive, fd) == ARCHIVE_OK;
-    }
-    ~ArchiveWriter() { archive_write_free(m_archive); }
-    ArchiveWriter(const ArchiveWriter&) = delete;
-    ArchiveWriter& operator=(const ArchiveWriter&) = delete;
-
-    ErrorOr<void> check_open() { return m_open ? ErrorOr<void>() : error("opening the output"); }
-
-    ErrorOr<void> directory(const std::string& name)
-    {
-        auto entry = make_entry(name, AE_IFDIR, 0755, 0);
-        if (archive_write_header(m_archive, entry.get()) != ARCHIVE_OK)
-            return error(name);
-        return {};
-    }
-
-    ErrorOr<void> file(const std::string& name, std::string_view data)
-    {
-        auto entry = make_entry(name, AE_IFREG, 0644, static_cast<int64_t>(data.size()));
-        if (archive_write_header(m_archive, entry.get()) != ARCHIVE_OK)
-            return error(name);
-        if (!data.empty() && archive_write_data(m_archive, data.data(), data.size()) < 0)
-            return error(name);
-        return {};
-    }
-
-    // Copies `size` bytes from `fd` (from its start) as the member `name`.
-    ErrorOr<void> file_from(const std::string& name, int fd, int64_t size)
-    {
-        auto entry = make_entry(name, AE_IFREG, 0644, size);
-        if (archive_write_header(m_archive, entry.get()) != ARCHIVE_OK)
-            return error(name);
-        char buffer[1 << 16];
-        int64_t offset = 0;
-        while (offset < size) {
-            ssize_t n = ::pread(fd, buffer, static_cast<size_t>(std::min<int64_t>(sizeof buffer, size - offset)), offset);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0)
-                return Error::from_syscall("read for '" + name + "'");
-            if (n == 0)
-                return Error::from_string("'" + name + "' is shorter than recorded", EIO);
-            if (archive_write_data(m_archive, buffer, static_cast<size_t>(n)) < 0)
-                return error(name);
-            offset += n;
-        }
-        return {};
-    }
-
-    ErrorOr<void> finish()
-    {
-        if (archive_write_close(m_archive) != ARCHIVE_OK)
-            return error("finishing the archive");
-        return {};
-    }
-
-private:
-    std::unique_ptr<archive_entry, void (*)(archive_entry*)> make_entry(const std::string& name, mode_t type, mode_t mode, int64_t size)
-    {
-        std::unique_ptr<archive_entry, void (*)(archive_entry*)> entry(archive_entry_new(), archive_entry_free);
-        archive_entry_set_pathname(entry.get(), name.c_str());
-        archive_entry_set_filetype(entry.get(), type);
-        archive_entry_set_perm(entry.get(), mode);
-        archive_entry_set_size(entry.get(), size);
-        archive_entry_set_mtime(entry.get(), 0, 0);
-        return entry;
-    }
-
-    Error error(const std::string& what) const
-    {
-        const char* message = archive_error_string(m_archive);
-        return Error::from_string("writing image archive: " + what + ": " + (message ? message : "unknown error"), EIO);
-    }
-
-    struct archive* m_archive;
-    bool m_open { false };
-};
 
 bool is_uncompressed(std::string_view media_type)
 {
@@ -160,7 +74,7 @@ ErrorOr<std::vector<Selected>> select_images(const Store& store, const std::vect
     return selected;
 }
 
-ErrorOr<void> save_docker(const Store& store, const std::vector<Selected>& images, ArchiveWriter& out)
+ErrorOr<void> save_docker(const Store& store, const std::vector<Selected>& images, TarWriter& out)
 {
     json manifest = json::array();
     json repositories = json::object();
@@ -210,7 +124,7 @@ std::string oci_layer_type(std::string_view type)
     return std::string(media_type::OCI_LAYER_GZIP);
 }
 
-ErrorOr<void> save_oci(const Store& store, const std::vector<Selected>& images, ArchiveWriter& out)
+ErrorOr<void> save_oci(const Store& store, const std::vector<Selected>& images, TarWriter& out)
 {
     TRY(out.file("oci-layout", R"({"imageLayoutVersion":"1.0.0"})"));
     TRY(out.directory("blobs"));
@@ -275,8 +189,7 @@ ErrorOr<void> save_archive(const Store& store, const std::vector<std::string>& n
     if (names.empty())
         return Error::from_string("save: no images named");
     std::vector<Selected> images = TRY(select_images(store, names));
-    ArchiveWriter out(output_fd);
-    TRY(out.check_open());
+    TarWriter out(output_fd);
     if (format == ArchiveFormat::DockerSave)
         TRY(save_docker(store, images, out));
     else

@@ -23,6 +23,26 @@ std::string archive_message(struct archive* archive)
 
 } // namespace
 
+ErrorOr<void> support_docker_compressions(struct archive* archive)
+{
+    struct Filter {
+        const char* name;
+        int (*enable)(struct archive*);
+    };
+    static constexpr Filter FILTERS[] = {
+        { "gzip", archive_read_support_filter_gzip },
+        { "zstd", archive_read_support_filter_zstd },
+        { "bzip2", archive_read_support_filter_bzip2 },
+        { "xz", archive_read_support_filter_xz },
+    };
+    // ARCHIVE_WARN would mean "through an external program": refused too.
+    for (auto const& filter : FILTERS) {
+        if (filter.enable(archive) != ARCHIVE_OK)
+            return Error::from_string(std::string("libarchive lacks built-in ") + filter.name + " support", ENOTSUP);
+    }
+    return {};
+}
+
 // libarchive converts pax member names (UTF-8 by the standard) to the current
 // locale's character set, and in the "C" locale that fails for every non-ASCII
 // name. A thread-local C.UTF-8 locale while the stream exists makes the conversion
@@ -71,25 +91,7 @@ ErrorOr<void> LayerStream::start()
     if (!m_outer || !m_tar)
         return Error::from_errno(ENOMEM, "archive_read_new");
 
-    // The compressions Docker's own DecompressStream accepts. Not
-    // archive_read_support_filter_all(): that also registers lrzip, lzop and grzip,
-    // which libarchive runs as external programs; a hostile blob must not get to
-    // start processes. Each one here must be built into libarchive (ARCHIVE_OK, not
-    // ARCHIVE_WARN, which would mean "through an external program").
-    struct Filter {
-        const char* name;
-        int (*enable)(struct archive*);
-    };
-    static constexpr Filter FILTERS[] = {
-        { "gzip", archive_read_support_filter_gzip },
-        { "zstd", archive_read_support_filter_zstd },
-        { "bzip2", archive_read_support_filter_bzip2 },
-        { "xz", archive_read_support_filter_xz },
-    };
-    for (auto const& filter : FILTERS) {
-        if (filter.enable(m_outer) != ARCHIVE_OK)
-            return Error::from_string(std::string("libarchive lacks built-in ") + filter.name + " support", ENOTSUP);
-    }
+    TRY(support_docker_compressions(m_outer));
     if (archive_read_support_format_raw(m_outer) != ARCHIVE_OK)
         return Error::from_string("libarchive: " + archive_message(m_outer), ENOTSUP);
 

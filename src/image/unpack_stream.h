@@ -24,6 +24,13 @@ struct archive_entry;
 
 namespace corral::image::unpack_detail {
 
+// Registers on `archive` the decompressions Docker accepts (gzip, zstd,
+// bzip2, xz), each built into libarchive. Never libarchive's "all": that adds
+// lrzip, lzop and grzip, which it runs as external programs, and a hostile
+// layer or image archive must not get to start processes. ENOTSUP when one of
+// the four is missing from the library.
+ErrorOr<void> support_docker_compressions(struct archive* archive);
+
 class LayerStream {
 public:
     // Reads from `input_fd` (not owned). When `tee_fd` is not -1, the uncompressed
