@@ -208,7 +208,12 @@ void Server::accept_loop(int listener, bool tls)
             static const std::string busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
                                             "Content-Length: 46\r\nConnection: close\r\n\r\n"
                                             "{\"message\":\"too many connections, try again\"}\n";
+            // The request that has arrived is read first: closing with it
+            // unread would reset the connection and lose the answer.
+            char discard[16384];
+            while (::recv(client, discard, sizeof discard, MSG_DONTWAIT) > 0) { }
             (void)!::send(client, busy.data(), busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+            ::shutdown(client, SHUT_WR);
             ::close(client);
             continue;
         }

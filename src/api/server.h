@@ -31,7 +31,9 @@ struct ServerOptions {
     std::optional<TlsFiles> tls;
     std::string group; // a group name or gid; empty: root
     HttpLimits limits;
-    size_t max_connections { 256 };
+    // dockerd has no bound; the docker CLI opens one connection per container
+    // of a `docker rm -f a b c …`, so the bound is generous.
+    size_t max_connections { 1024 };
 };
 
 class Server {

@@ -184,42 +184,56 @@ ErrorOr<std::string> Engine::resolve(const std::string& name_or_id) const
     return TRY(get_locked(name_or_id))->id;
 }
 
+namespace {
+
+// What callers get of a container: its record without the live handles. The
+// create request as the client sent it is for inspect; a listing keeps only
+// its NetworkingConfig (docker ps shows the endpoints), so that listing
+// thousands of containers does not copy them whole.
+Container snapshot(const Container& container, bool with_request)
+{
+    Container copy;
+    copy.id = container.id;
+    copy.name = container.name;
+    copy.created = container.created;
+    copy.image = container.image;
+    copy.image_id = container.image_id;
+    if (with_request) {
+        copy.request = container.request;
+    } else if (container.request.is_object()) {
+        if (auto networking = container.request.find("NetworkingConfig"); networking != container.request.end())
+            copy.request["NetworkingConfig"] = *networking;
+    }
+    copy.mounts = container.mounts;
+    copy.restart_count = container.restart_count;
+    copy.manually_stopped = container.manually_stopped;
+    copy.state = container.state;
+    copy.log_path = container.log_path;
+    copy.parsed = container.parsed;
+    copy.image_defaults = container.image_defaults;
+    copy.config = container.config;
+    return copy;
+}
+
+} // namespace
+
 ErrorOr<Container> Engine::inspect(const std::string& name_or_id) const
 {
     std::lock_guard lock(m_mutex);
     auto container = TRY(get_locked(name_or_id));
-    Container copy;
-    copy.id = container->id;
-    copy.name = container->name;
-    copy.created = container->created;
-    copy.image = container->image;
-    copy.image_id = container->image_id;
-    copy.request = container->request;
-    copy.mounts = container->mounts;
-    copy.restart_count = container->restart_count;
-    copy.manually_stopped = container->manually_stopped;
-    copy.state = container->state;
-    copy.log_path = container->log_path;
-    copy.parsed = container->parsed;
-    copy.image_defaults = container->image_defaults;
-    copy.config = container->config;
-    return copy;
+    return snapshot(*container, true);
 }
 
 std::vector<Container> Engine::list() const
 {
-    std::vector<std::string> ids;
+    std::vector<Container> out;
     {
         std::lock_guard lock(m_mutex);
+        out.reserve(m_containers.size());
         for (auto const& [id, c] : m_containers) {
             if (!c->removing)
-                ids.push_back(id);
+                out.push_back(snapshot(*c, false));
         }
-    }
-    std::vector<Container> out;
-    for (auto const& id : ids) {
-        if (auto c = inspect(id))
-            out.push_back(c.release_value());
     }
     // Newest first, as docker ps.
     std::sort(out.begin(), out.end(), [](auto const& a, auto const& b) { return a.created > b.created; });

@@ -184,6 +184,8 @@ public:
 
     // A copy of the container's record (derived fields included, live ones not).
     ErrorOr<Container> inspect(const std::string& name_or_id) const;
+    // Every container, newest first, as inspect() gives them but with only
+    // the NetworkingConfig of the create request as sent (Container::request).
     std::vector<Container> list() const;
     // The full id for a name, an id or a unique id prefix.
     ErrorOr<std::string> resolve(const std::string& name_or_id) const;
