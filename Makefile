@@ -47,6 +47,7 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 bench: build
 	bench/image_load/run.sh $(BUILD)
 	bench/container_start/run.sh $(BUILD)
+	bench/api/run.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
