@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "cli/config_verbs.h"
+#include "cli/user_docker.h"
 #include "config/paths.h"
 
 #include <CLI/CLI.hpp>
@@ -69,6 +70,17 @@ void add_config_commands(CLI::App& ros, int& exit_code)
     generate->callback([&exit_code] { exit_code = config_generate(); });
 }
 
+// Commands the system services run (reference §2.2): hidden from help.
+void add_service_commands(CLI::App& ros, int& exit_code)
+{
+    auto paths = std::make_shared<config::Paths>(config::Paths::from_environment());
+    auto options = std::make_shared<UserDockerOptions>();
+    CLI::App* user_docker_cmd = ros.add_subcommand("user-docker", "run the user Docker engine (the docker service)");
+    user_docker_cmd->group(""); // hidden
+    user_docker_cmd->add_flag("--print", options->print_only, "print the dockerd command line instead of running it");
+    user_docker_cmd->callback([=, &exit_code] { exit_code = user_docker(*paths, *options); });
+}
+
 } // namespace
 
 int ros_main(int argc, char** argv)
@@ -80,6 +92,7 @@ int ros_main(int argc, char** argv)
     ros.set_version_flag("-v,--version", std::string("ros version ") + CORRAL_VERSION);
     int exit_code = 0;
     add_config_commands(ros, exit_code);
+    add_service_commands(ros, exit_code);
     try {
         ros.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
