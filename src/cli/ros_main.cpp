@@ -5,10 +5,12 @@
 
 #include "base/log.h"
 #include "cli/config_verbs.h"
+#include "cli/service.h"
 #include "cli/user_docker.h"
 #include "config/paths.h"
 
 #include <CLI/CLI.hpp>
+#include <tuple>
 
 #ifndef CORRAL_VERSION
 #    define CORRAL_VERSION "dev"
@@ -70,6 +72,79 @@ void add_config_commands(CLI::App& ros, int& exit_code)
     generate->callback([&exit_code] { exit_code = config_generate(); });
 }
 
+void add_service_verbs(CLI::App& ros, int& exit_code)
+{
+    auto paths = std::make_shared<config::Paths>(config::Paths::from_environment());
+    CLI::App* service = ros.add_subcommand("service", "manage services (rancher.services, services_include)");
+    service->alias("s");
+    service->require_subcommand(1);
+    service->footer("Services of io.rancher.os.scope system go to $ROS_ROOT/var/run/system-docker.sock, the "
+                    "others to $ROS_ROOT/var/run/docker.sock.");
+    using Verb = int (*)(const config::Paths&, const ServiceOptions&);
+    auto add = [&](const char* name, const char* help, Verb verb) {
+        auto options = std::make_shared<ServiceOptions>();
+        CLI::App* cmd = service->add_subcommand(name, help);
+        cmd->add_option("services", options->names, "the services");
+        cmd->callback([=, &exit_code] { exit_code = verb(*paths, *options); });
+        return std::pair { cmd, options };
+    };
+    {
+        auto [cmd, o] = add("enable", "turn on a service (a repository name, a file under /var/lib/rancher/conf or a "
+                                      "URL) in services_include",
+            service_enable);
+        cmd->add_flag("-u,--update", o->update, "fetch the definition again rather than use the cached copy");
+    }
+    add("disable", "turn off a service in services_include", service_disable);
+    add("delete", "remove a service from services_include", service_delete);
+    {
+        auto [cmd, o] = add("list", "list the services available and which are enabled", service_list);
+        cmd->add_flag("-a,--all", o->all, "also list the built-in services (rancher.services)");
+        cmd->add_flag("-u,--update", o->update, "fetch the repositories' indexes again");
+    }
+    for (auto [name, help, verb] : { std::tuple<const char*, const char*, Verb> { "up", "create and start services, with what they depend on", service_up },
+             std::tuple<const char*, const char*, Verb> { "create", "create services' containers without starting them", service_create } }) {
+        auto [cmd, o] = add(name, help, verb);
+        cmd->add_flag("--force-recreate", o->force_recreate, "recreate the containers even if nothing changed");
+        cmd->add_flag("--no-recreate", o->no_recreate, "keep existing containers even if their definitions changed");
+        cmd->add_flag("-u,--update", o->update, "fetch included definitions again");
+    }
+    add("start", "start services' containers", service_start);
+    for (auto [name, help, verb] : { std::tuple<const char*, const char*, Verb> { "stop", "stop services' containers", service_stop },
+             std::tuple<const char*, const char*, Verb> { "restart", "restart services' containers", service_restart } }) {
+        auto [cmd, o] = add(name, help, verb);
+        cmd->add_option("-t,--timeout", o->timeout, "seconds to wait for a container to stop before killing it")
+            ->capture_default_str();
+    }
+    {
+        auto [cmd, o] = add("rm", "remove services' containers", service_rm);
+        cmd->add_flag("-f,--force", o->force, "remove running containers too");
+        cmd->add_flag("-v", o->volumes, "remove their anonymous volumes too");
+    }
+    {
+        auto [cmd, o] = add("kill", "send a signal to services' containers", service_kill);
+        cmd->add_option("-s,--signal", o->signal, "the signal")->capture_default_str();
+    }
+    {
+        auto [cmd, o] = add("logs", "show services' logs", service_logs);
+        cmd->add_flag("-f,--follow", o->follow, "keep following the logs");
+        cmd->add_option("--lines", o->lines, "lines of each log to show from its end")->capture_default_str();
+    }
+    {
+        auto [cmd, o] = add("ps", "list services' containers", service_ps);
+        cmd->add_flag("-q", o->quiet, "only the container IDs");
+    }
+    {
+        auto [cmd, o] = add("pull", "pull services' images", service_pull);
+        cmd->add_flag("--ignore-pull-failures", o->ignore_pull_failures, "pull what can be pulled and succeed");
+    }
+    {
+        auto [cmd, o] = add("down", "stop and remove services' containers", service_down);
+        cmd->add_option("-t,--timeout", o->timeout, "seconds to wait for a container to stop before killing it")
+            ->capture_default_str();
+        cmd->add_flag("-v", o->volumes, "remove their anonymous volumes too");
+    }
+}
+
 // Commands the system services run (reference §2.2): hidden from help.
 void add_service_commands(CLI::App& ros, int& exit_code)
 {
@@ -92,6 +167,7 @@ int ros_main(int argc, char** argv)
     ros.set_version_flag("-v,--version", std::string("ros version ") + CORRAL_VERSION);
     int exit_code = 0;
     add_config_commands(ros, exit_code);
+    add_service_verbs(ros, exit_code);
     add_service_commands(ros, exit_code);
     try {
         ros.parse(argc, argv);

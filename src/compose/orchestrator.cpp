@@ -26,37 +26,6 @@ ErrorOr<json> get_json(api::Client& client, const std::string& path)
     return parsed;
 }
 
-// The image's ID, pulling it first when the daemon does not have it.
-ErrorOr<std::string> ensure_image(api::Client& client, const std::string& image, bool& pulled)
-{
-    std::string path = "/images/" + api::path_escape(image) + "/json";
-    auto found = get_json(client, path);
-    if (found.is_error() && found.error().code() == ENOENT) {
-        // The progress stream reports a failed pull inside a 200 answer, as
-        // an {"error": …} message.
-        std::string pending, failure;
-        auto streamed = client.stream("POST", "/images/create", { { "fromImage", image } }, {},
-            [&](std::string_view chunk) -> ErrorOr<void> {
-                pending += chunk;
-                for (size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
-                    auto message = json::parse(pending.substr(0, end), nullptr, false);
-                    if (message.is_object() && message.contains("error") && failure.empty())
-                        failure = message["error"].is_string() ? message["error"].get<std::string>() : message["error"].dump();
-                }
-                return {};
-            });
-        if (streamed.is_error())
-            return Error::from_string("pulling " + image + ": " + streamed.error().message(), streamed.error().code());
-        if (!failure.empty())
-            return Error::from_string("pulling " + image + ": " + failure, EIO);
-        pulled = true;
-        found = get_json(client, path);
-    }
-    if (found.is_error())
-        return found.error();
-    return found->value("Id", std::string());
-}
-
 std::map<std::string, std::string> labels_of(const json& container)
 {
     std::map<std::string, std::string> labels;
@@ -391,6 +360,36 @@ const ServiceReport* UpReport::find(std::string_view name) const
         if (service.name == name)
             return &service;
     return nullptr;
+}
+
+ErrorOr<std::string> ensure_image(api::Client& client, const std::string& image, bool& pulled)
+{
+    std::string path = "/images/" + api::path_escape(image) + "/json";
+    auto found = get_json(client, path);
+    if (found.is_error() && found.error().code() == ENOENT) {
+        // The progress stream reports a failed pull inside a 200 answer, as
+        // an {"error": …} message.
+        std::string pending, failure;
+        auto streamed = client.stream("POST", "/images/create", { { "fromImage", image } }, {},
+            [&](std::string_view chunk) -> ErrorOr<void> {
+                pending += chunk;
+                for (size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
+                    auto message = json::parse(pending.substr(0, end), nullptr, false);
+                    if (message.is_object() && message.contains("error") && failure.empty())
+                        failure = message["error"].is_string() ? message["error"].get<std::string>() : message["error"].dump();
+                }
+                return {};
+            });
+        if (streamed.is_error())
+            return Error::from_string("pulling " + image + ": " + streamed.error().message(), streamed.error().code());
+        if (!failure.empty())
+            return Error::from_string("pulling " + image + ": " + failure, EIO);
+        pulled = true;
+        found = get_json(client, path);
+    }
+    if (found.is_error())
+        return found.error();
+    return found->value("Id", std::string());
 }
 
 ErrorOr<api::Client*> daemon_for(const Service& service, const Daemons& daemons)

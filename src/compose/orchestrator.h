@@ -86,6 +86,10 @@ struct UpReport {
 
 UpReport up(std::vector<Service> services, const Daemons& daemons, const UpOptions& options);
 
+// The image's ID on `client`, pulling it first when the daemon does not have
+// it (`pulled` says so). A failed pull is an error naming the image.
+ErrorOr<std::string> ensure_image(api::Client& client, const std::string& image, bool& pulled);
+
 // The daemon a service belongs to, or an error (ENOTCONN) when that daemon is
 // not available.
 ErrorOr<api::Client*> daemon_for(const Service& service, const Daemons& daemons);
