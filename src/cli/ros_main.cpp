@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "cli/config_verbs.h"
+#include "cli/engine.h"
 #include "cli/service.h"
 #include "cli/user_docker.h"
 #include "config/paths.h"
@@ -145,6 +146,32 @@ void add_service_verbs(CLI::App& ros, int& exit_code)
     }
 }
 
+void add_engine_verbs(CLI::App& ros, int& exit_code)
+{
+    auto paths = std::make_shared<config::Paths>(config::Paths::from_environment());
+    CLI::App* engine = ros.add_subcommand("engine", "manage which Docker engine is used");
+    engine->require_subcommand(1);
+    auto name = std::make_shared<std::string>();
+    auto options = std::make_shared<EngineSwitchOptions>();
+
+    CLI::App* list = engine->add_subcommand("list", "list the engines available");
+    list->add_flag("-u,--update", options->update, "fetch the repositories' indexes again");
+    list->callback([=, &exit_code] { exit_code = engine_list(*paths, options->update); });
+
+    CLI::App* enable = engine->add_subcommand("enable", "use an engine from the next boot on");
+    enable->add_option("engine", *name, "the engine")->required();
+    enable->add_flag("-u,--update", options->update, "fetch its definition again");
+    enable->callback([=, &exit_code] { exit_code = engine_enable(*paths, *name, options->update); });
+
+    CLI::App* sw = engine->add_subcommand("switch", "replace the running engine now");
+    sw->add_option("engine", *name, "the engine")->required();
+    sw->add_flag("-u,--update", options->update, "fetch its definition again");
+    sw->add_flag("--no-pull", options->no_pull, "do not pull its image");
+    auto force = std::make_shared<bool>(false); // outlives this function, as CLI11 writes to it at parse time
+    sw->add_flag("-f,--force", *force, "accepted for RancherOS compatibility: switching never asks");
+    sw->callback([=, &exit_code] { exit_code = engine_switch(*paths, *name, *options); });
+}
+
 // Commands the system services run (reference §2.2): hidden from help.
 void add_service_commands(CLI::App& ros, int& exit_code)
 {
@@ -168,6 +195,7 @@ int ros_main(int argc, char** argv)
     int exit_code = 0;
     add_config_commands(ros, exit_code);
     add_service_verbs(ros, exit_code);
+    add_engine_verbs(ros, exit_code);
     add_service_commands(ros, exit_code);
     try {
         ros.parse(argc, argv);

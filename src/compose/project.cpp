@@ -65,6 +65,34 @@ LoadedProject load_project(const config::LoadedConfig& config, const ServiceSour
     if (!options.include_services)
         return project;
 
+    // A console other than the default replaces the `console` service, an
+    // engine other than the default the `docker` service (RancherOS's
+    // reload step), each from its own definition file.
+    auto replace_with = [&](const std::string& name, Kind kind, const char* service) {
+        auto loaded = sources.load(name, options.update, kind);
+        if (loaded.is_error()) {
+            project.errors.push_back(std::string(kind_name(kind)) + " " + name + ": " + loaded.error().message());
+            return;
+        }
+        if (!loaded->file.definitions.contains(service)) {
+            project.errors.push_back(std::string(kind_name(kind)) + " " + name + ": " + loaded->source.location
+                + " defines no " + service + " service");
+            return;
+        }
+        ServiceFile only = loaded->file;
+        std::erase_if(only.definitions, [&](auto const& entry) { return entry.first != service; });
+        auto before = project.warnings.size();
+        add_decoded(project, only, std::string(kind_name(kind)) + " " + name);
+        // Replacing the built-in is the point here, not worth a warning.
+        if (project.warnings.size() > before && project.warnings.back().find("replaces an earlier definition") != std::string::npos)
+            project.warnings.pop_back();
+    };
+    auto const& rancher = config.typed.rancher;
+    if (!rancher.console.empty() && rancher.console != "default")
+        replace_with(rancher.console, Kind::Console, "console");
+    if (!rancher.docker.engine.empty() && rancher.docker.engine != rancher.defaults.docker.engine)
+        replace_with(rancher.docker.engine, Kind::Engine, "docker");
+
     for (auto const& [name, enabled] : config.typed.rancher.services_include) {
         if (!enabled)
             continue;

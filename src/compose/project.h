@@ -1,7 +1,9 @@
 #pragma once
 
 // The services of this machine, as `ros service` and the boot bring them up:
-// the built-in rancher.services of the merged configuration, then every
+// the built-in rancher.services of the merged configuration, with `console`
+// replaced by the console of rancher.console and `docker` by the engine of
+// rancher.docker.engine when those are not the defaults, then every
 // services_include entry that is true, loaded from its source (sources.h).
 // Each is interpolated with the machine's variables (environment.h) before
 // it is typed, as compose does.

@@ -37,7 +37,18 @@ protected:
   repositories:
     core:
       url: file:///usr/share/ros/repositories/core
+  defaults:
+    docker:
+      engine: docker-base
+  docker:
+    engine: docker-base
   services:
+    docker:
+      image: corral-test/busybox
+      command: sleep 60
+      net: none
+      labels:
+        io.rancher.os.scope: system
     base-svc:
       image: corral-test/busybox
       command: sleep 60
@@ -45,7 +56,14 @@ protected:
       labels:
         io.rancher.os.scope: system
 )");
-        put("/usr/share/ros/repositories/core/index.yml", "services: [extra, oneshot]\n");
+        put("/usr/share/ros/repositories/core/index.yml", "services: [extra, oneshot]\nengines: [docker-test]\n");
+        put("/usr/share/ros/repositories/core/d/docker-test.yml", R"(docker:
+  image: corral-test/busybox
+  command: sleep 61
+  net: none
+  labels:
+    io.rancher.os.scope: system
+)");
         put("/usr/share/ros/repositories/core/e/extra.yml", R"(extra:
   image: corral-test/busybox
   command: sh -c "echo hello from ${GREETING}; sleep 60"
@@ -128,7 +146,7 @@ TEST_F(RosService, EnableListDisableDeleteThroughServicesInclude)
     EXPECT_EQ(enabled.code, 0) << enabled.err;
     EXPECT_NE(user_config().find("services_include:\n    extra: true"), std::string::npos) << user_config();
     EXPECT_EQ(ros({ "service", "list" }).out, "enabled  extra\ndisabled oneshot\n");
-    EXPECT_EQ(ros({ "service", "list", "-a" }).out, "enabled  base-svc\nenabled  extra\ndisabled oneshot\n");
+    EXPECT_EQ(ros({ "service", "list", "-a" }).out, "enabled  base-svc\nenabled  docker\nenabled  extra\ndisabled oneshot\n");
     struct stat st {};
     ASSERT_EQ(::stat((s_root->path() + "/var/lib/rancher/conf/cloud-config.yml").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0600u);
@@ -219,6 +237,32 @@ TEST_F(RosService, ContainerVerbs)
     EXPECT_EQ(missing.code, 1);
     EXPECT_NE(missing.err.find("no such service: nosuch"), std::string::npos) << missing.err;
     ros({ "service", "delete", "extra", "/var/lib/rancher/conf/mine.yml" });
+}
+
+TEST_F(RosService, EngineListEnableSwitch)
+{
+    auto up = ros({ "service", "up", "docker" });
+    EXPECT_EQ(up.code, 0) << up.err;
+    auto list = ros({ "engine", "list" });
+    EXPECT_EQ(list.code, 0) << list.err;
+    // The repositories' engines and the configured one, by name.
+    EXPECT_EQ(list.out, "current  docker-base\ndisabled docker-test\n");
+
+    auto bad = ros({ "engine", "enable", "nosuch" });
+    EXPECT_EQ(bad.code, 1);
+    EXPECT_NE(bad.err.find("no engine named \"nosuch\""), std::string::npos) << bad.err;
+
+    auto switched = ros({ "engine", "switch", "docker-test" });
+    EXPECT_EQ(switched.code, 0) << switched.err;
+    EXPECT_EQ(switched.out, "started docker (recreated)\n");
+    EXPECT_EQ(s_daemon->docker({ "inspect", "-f", "{{.Config.Cmd}} {{.State.Status}}", "docker" }).out, "[sleep 61] running\n");
+    EXPECT_NE(user_config().find("engine: docker-test"), std::string::npos) << user_config();
+    EXPECT_EQ(ros({ "engine", "list" }).out, "current  docker-test\n");
+
+    // Back to the default: the built-in definition again.
+    EXPECT_EQ(ros({ "engine", "switch", "docker-base" }).code, 1); // no repository defines it
+    EXPECT_EQ(ros({ "engine", "enable", "docker-test" }).code, 0);
+    s_daemon->docker({ "rm", "-f", "docker" });
 }
 
 } // namespace
