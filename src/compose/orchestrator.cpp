@@ -1,6 +1,8 @@
 #include "compose/orchestrator.h"
 
+#include "base/file.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "compose/container_spec.h"
 #include "compose/graph.h"
 #include "compose/labels.h"
@@ -24,6 +26,38 @@ ErrorOr<json> get_json(api::Client& client, const std::string& path)
     if (parsed.is_discarded())
         return Error::from_string("GET " + path + ": the daemon's answer is not JSON", EPROTO);
     return parsed;
+}
+
+std::vector<std::string> fields_of(const std::string& line)
+{
+    std::vector<std::string> fields;
+    for (auto const& field : split(line, ' '))
+        for (auto const& part : split(field, '\t'))
+            if (!part.empty())
+                fields.push_back(part);
+    return fields;
+}
+
+// Whether the routing table has a default route: IPv4 destination 0 with
+// the flags up and gateway (0003), or the IPv6 ::/0 route with up, gateway
+// and default flags (00450003), as RancherOS checked.
+bool has_default_route(const std::string& proc_net)
+{
+    if (auto routes = read_file(proc_net + "/route"); !routes.is_error()) {
+        for (auto const& line : split(*routes, '\n')) {
+            auto fields = fields_of(line);
+            if (fields.size() > 3 && fields[1] == "00000000" && fields[3] == "0003")
+                return true;
+        }
+    }
+    if (auto routes = read_file(proc_net + "/ipv6_route"); !routes.is_error()) {
+        for (auto const& line : split(*routes, '\n')) {
+            auto fields = fields_of(line);
+            if (fields.size() > 8 && fields[0] == std::string(32, '0') && fields[1] == "00" && fields[8] == "00450003")
+                return true;
+        }
+    }
+    return false;
 }
 
 std::map<std::string, std::string> labels_of(const json& container)
@@ -69,6 +103,8 @@ private:
     ErrorOr<void> bring_up()
     {
         auto spec = TRY(build_container_spec(m_service.name, m_service.config, m_context, m_service.env_files));
+        if (std::find(m_labels.after.begin(), m_labels.after.end(), "network") != m_labels.after.end())
+            wait_for_network();
         std::string image_id = TRY(ensure_image(m_client, m_service.config.image, m_report.pulled));
         std::string id = TRY(existing_or_new(spec, image_id));
         m_report.container_id = id;
@@ -92,6 +128,19 @@ private:
         }
         m_report.outcome = Outcome::Started;
         return {};
+    }
+
+    void wait_for_network()
+    {
+        auto deadline = std::chrono::steady_clock::now() + m_options.network_wait;
+        while (!has_default_route(m_options.proc_net)) {
+            if (std::chrono::steady_clock::now() >= deadline) {
+                if (m_options.network_wait.count() > 0)
+                    m_report.message = "no default route after waiting; started anyway";
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
     }
 
     // The container to use: the existing one when it still matches its

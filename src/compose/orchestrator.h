@@ -14,11 +14,15 @@
 // A service labelled reloadconfig asks, once it has started, for the
 // services as they are now (the network service makes remote service files
 // and images reachable): new ones join the run, and are ordered with the rest.
+// A service that comes after `network` also waits, for a while, for a
+// default route, since an address may come some time after the network
+// service has started.
 
 #include "api/client.h"
 #include "compose/environment.h"
 #include "config/model.h"
 
+#include <chrono>
 #include <functional>
 #include <set>
 #include <string>
@@ -69,6 +73,11 @@ struct UpOptions {
     bool force_console_rebuild { false }; // rancher.force_console_rebuild
     bool start { true }; // false: create only (ros service create)
     size_t parallel { 8 }; // services brought up at once
+    // How long a service that comes after `network` waits for a default
+    // route before it starts anyway (RancherOS: 20 s); 0: no wait.
+    std::chrono::milliseconds network_wait { 20000 };
+    // Where the routes are read (tests point it elsewhere).
+    std::string proc_net { "/proc/net" };
     // Called after a reloadconfig service has started. Services it returns
     // that are not in the run yet join it.
     std::function<ErrorOr<std::vector<Service>>()> reload;

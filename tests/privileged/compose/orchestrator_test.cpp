@@ -4,6 +4,7 @@
 
 #include "../../unit/compose/compose_test_support.h"
 #include "api/client.h"
+#include "base/file.h"
 #include "base/strings.h"
 #include "compose/labels.h"
 #include "compose/orchestrator.h"
@@ -322,6 +323,7 @@ TEST_F(Orchestrator, TheDefaultServicesComeUpInBootOrder)
     ASSERT_GE(list.size(), 15u);
     compose::UpOptions options;
     options.reload = [] { return ErrorOr<std::vector<compose::Service>>(std::vector<compose::Service> {}); };
+    options.network_wait = std::chrono::milliseconds(0); // whether this machine has a default route is not the point here
     auto report = up(list, options);
     EXPECT_TRUE(report.ok()) << describe(report);
     for (auto const& service : list) {
@@ -342,4 +344,36 @@ TEST_F(Orchestrator, TheDefaultServicesComeUpInBootOrder)
     EXPECT_EQ(inspect("all-volumes")["State"]["Status"], "created");
     EXPECT_EQ(inspect("console")["HostConfig"]["RestartPolicy"]["Name"], "always");
     EXPECT_EQ(inspect("console")["HostConfig"]["NetworkMode"], "host");
+}
+
+TEST_F(Orchestrator, ServicesAfterNetworkWaitForADefaultRoute)
+{
+    TempDir proc;
+    std::string header = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+    ASSERT_FALSE(write_file_atomic(proc.path() + "/route", header + "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n", 0644).is_error());
+    constexpr const char* yaml = R"(
+needs-net:
+  image: corral-test/busybox
+  command: sleep 60
+  net: none
+  labels: {io.rancher.os.scope: system, io.rancher.os.after: network}
+)";
+    compose::UpOptions options;
+    options.proc_net = proc.path();
+    options.network_wait = std::chrono::milliseconds(400);
+    auto start = std::chrono::steady_clock::now();
+    auto report = up(services(yaml), options);
+    auto waited = std::chrono::steady_clock::now() - start;
+    ASSERT_NE(report.find("needs-net"), nullptr);
+    EXPECT_EQ(report.find("needs-net")->outcome, Outcome::Started);
+    EXPECT_EQ(report.find("needs-net")->message, "no default route after waiting; started anyway");
+    EXPECT_GE(waited, std::chrono::milliseconds(400));
+
+    // With a default route (flags 0003 to 0.0.0.0) there is no wait.
+    ASSERT_FALSE(write_file_atomic(proc.path() + "/route", header + "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n", 0644).is_error());
+    options.network_wait = std::chrono::milliseconds(5000);
+    start = std::chrono::steady_clock::now();
+    auto again = up(services(yaml), options);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(3000));
+    EXPECT_EQ(again.find("needs-net")->message, "");
 }
