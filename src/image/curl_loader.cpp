@@ -58,6 +58,13 @@ const Library* library()
 
 } // namespace
 
+// va_start after an enum parameter, as libcurl's own definitions of these
+// functions do; clang warns that an enum may be promoted, which CURLoption
+// and CURLINFO (int-sized) are not.
+#ifdef __clang__
+#    pragma clang diagnostic ignored "-Wvarargs"
+#endif
+
 extern "C" {
 
 CURLcode curl_global_init(long flags)
