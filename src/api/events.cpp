@@ -762,7 +762,7 @@ Subscription EventBus::subscribe(
     std::optional<int64_t> until_nano;
     if (until)
         until_nano = to_nanos(*until);
-    return Subscription(m_log, std::move(filter), m_log->first_seq + start, until_nano);
+    return Subscription(m_log, m_listener, std::move(filter), m_log->first_seq + start, until_nano);
 }
 
 void EventBus::shutdown()

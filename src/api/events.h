@@ -128,9 +128,10 @@ public:
 
 private:
     friend class EventBus;
-    Subscription(
-        std::shared_ptr<detail::EventLog> log, EventFilter filter, uint64_t cursor, std::optional<int64_t> until_nano)
+    Subscription(std::shared_ptr<detail::EventLog> log, std::shared_ptr<const int> listener, EventFilter filter,
+        uint64_t cursor, std::optional<int64_t> until_nano)
         : m_log(std::move(log))
+        , m_listener(std::move(listener))
         , m_filter(std::move(filter))
         , m_cursor(cursor)
         , m_until_nano(until_nano)
@@ -138,6 +139,7 @@ private:
     }
 
     std::shared_ptr<detail::EventLog> m_log;
+    std::shared_ptr<const int> m_listener; // counts the bus's subscriptions (EventBus::listeners)
     EventFilter m_filter;
     uint64_t m_cursor; // the sequence number of the next event to look at
     std::optional<int64_t> m_until_nano;
@@ -169,8 +171,13 @@ public:
     // Makes every subscription finish once it has read what was published.
     void shutdown();
 
+    // How many subscriptions exist (/info's NEventsListener).
+    size_t listeners() const { return static_cast<size_t>(m_listener.use_count() - 1); }
+
 private:
     std::shared_ptr<detail::EventLog> m_log;
+    // Every subscription holds a copy; the count of owners tells how many.
+    std::shared_ptr<const int> m_listener { std::make_shared<const int>(0) };
 };
 
 } // namespace corral::api

@@ -1,4 +1,5 @@
 #include "api/handlers.h"
+#include "base/process.h"
 
 #include "base/file.h"
 #include "base/strings.h"
@@ -112,11 +113,70 @@ std::string start_time(uint64_t start_ticks)
 
 } // namespace
 
+// docker top with ps arguments other than the default: as dockerd, the
+// host's ps with those arguments (first limited to the container's PIDs with
+// -q, then, for options that cannot go with -q, without), keeping the rows
+// whose PID column is one of the container's.
+ErrorOr<nlohmann::json> ps_processes(const std::vector<pid_t>& pids, const std::string& ps_args)
+{
+    std::vector<std::string> args;
+    for (auto const& word : split(ps_args, ' '))
+        if (!word.empty())
+            args.push_back(word);
+    std::string pid_list;
+    for (pid_t pid : pids)
+        pid_list += (pid_list.empty() ? "" : ",") + std::to_string(pid);
+    SpawnOptions options;
+    options.argv = { "ps" };
+    options.argv.insert(options.argv.end(), args.begin(), args.end());
+    options.argv.push_back("-q");
+    options.argv.push_back(pid_list);
+    auto result = run(options);
+    if (result.is_error() || !result->status.exited() || result->status.code() != 0) {
+        options.argv.resize(options.argv.size() - 2);
+        result = run(options);
+    }
+    if (result.is_error())
+        return Error::from_string("ps: " + result.error().message(), EIO);
+    if (result->status.code() != 0)
+        return Error::from_string("ps: " + result->status.describe() + ": " + std::string(trim(result->err)), EIO);
+    auto lines = split(result->out, '\n');
+    if (lines.empty())
+        return Error::from_string("ps: no output", EIO);
+    std::vector<std::string> titles;
+    for (auto const& title : split(lines[0], ' '))
+        if (!title.empty())
+            titles.push_back(title);
+    auto pid_column = std::find(titles.begin(), titles.end(), "PID");
+    if (pid_column == titles.end())
+        return Error::from_string("Couldn't find PID field in ps output", EINVAL);
+    size_t pid_index = static_cast<size_t>(pid_column - titles.begin());
+    std::set<std::string> wanted;
+    for (pid_t pid : pids)
+        wanted.insert(std::to_string(pid));
+    nlohmann::json processes = nlohmann::json::array();
+    for (size_t i = 1; i < lines.size(); ++i) {
+        std::vector<std::string> fields;
+        for (auto const& field : split(lines[i], ' '))
+            if (!field.empty())
+                fields.push_back(field);
+        if (fields.size() <= pid_index || !wanted.contains(fields[pid_index]))
+            continue;
+        // The last column (the command) may hold spaces: the rest of the line.
+        while (fields.size() > titles.size()) {
+            fields[fields.size() - 2] += " " + fields.back();
+            fields.pop_back();
+        }
+        processes.push_back(fields);
+    }
+    return nlohmann::json { { "Titles", titles }, { "Processes", processes } };
+}
+
 ErrorOr<nlohmann::json> container_processes(Context& ctx, const std::string& name_or_id, const std::string& ps_args)
 {
-    if (!ps_args.empty() && ps_args != "-ef")
-        return Error::from_string("ps_args other than -ef are not supported: " + ps_args, EINVAL);
     auto pids = TRY(ctx.engine.processes(name_or_id));
+    if (!ps_args.empty() && ps_args != "-ef")
+        return ps_processes(pids, ps_args);
     nlohmann::json processes = nlohmann::json::array();
     for (pid_t pid : pids) {
         std::string base = "/proc/" + std::to_string(pid);

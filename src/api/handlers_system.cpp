@@ -8,6 +8,7 @@
 #include "engine/engine.h"
 #include "runtime/cgroup.h"
 
+#include <dirent.h>
 #include <chrono>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -15,6 +16,27 @@
 namespace corral::api {
 
 namespace {
+
+size_t open_fds()
+{
+    size_t count = 0;
+    if (DIR* dir = ::opendir("/proc/self/fd")) {
+        while (auto* entry = ::readdir(dir))
+            count += entry->d_name[0] != '.';
+        ::closedir(dir);
+        count -= count > 0; // the directory's own descriptor
+    }
+    return count;
+}
+
+size_t thread_count()
+{
+    auto status = read_file("/proc/self/status");
+    if (status.is_error())
+        return 0;
+    auto at = status->find("\nThreads:");
+    return at == std::string::npos ? 0 : std::strtoul(status->c_str() + at + 9, nullptr, 10);
+}
 
 std::string kernel_release()
 {
@@ -142,14 +164,14 @@ std::optional<Response> info(Context& ctx, Request&, const Params&, Connection&)
         { "BridgeNfIptables", false },
         { "BridgeNfIp6tables", false },
         { "Debug", ctx.info.debug },
-        { "NFd", 0 },
+        { "NFd", open_fds() },
         { "OomKillDisable", !v2 },
-        { "NGoroutines", 0 },
+        { "NGoroutines", thread_count() }, // the daemon's threads stand for Go's goroutines
         { "SystemTime", now_rfc3339_nano() },
         { "LoggingDriver", ctx.info.logging_driver },
         { "CgroupDriver", "cgroupfs" },
         { "CgroupVersion", v2 ? "2" : "1" },
-        { "NEventsListener", 0 },
+        { "NEventsListener", ctx.events.listeners() },
         { "KernelVersion", kernel_release() },
         { "OperatingSystem", operating_system() },
         { "OSVersion", "" },

@@ -203,6 +203,14 @@ TEST_F(DockerCli, TopStatsPauseRename)
     EXPECT_EQ(top.code, 0) << top.err;
     EXPECT_TRUE(top.out.starts_with("UID")) << top.out;
     EXPECT_NE(top.out.find("sleep 30"), std::string::npos) << top.out;
+    // Other ps arguments go to the host's ps, limited to the container's processes.
+    auto custom = docker({ "top", "busy", "-o", "pid,args" });
+    EXPECT_EQ(custom.code, 0) << custom.err;
+    auto pid = trimmed(docker({ "inspect", "-f", "{{.State.Pid}}", "busy" }).out);
+    EXPECT_EQ(custom.out.substr(0, custom.out.find('\n')), "PID                 COMMAND") << custom.out;
+    auto row = custom.out.substr(custom.out.find('\n') + 1);
+    EXPECT_TRUE(row.starts_with(pid + " ") && row.ends_with(" sleep 30\n")) << custom.out;
+    EXPECT_EQ(std::count(custom.out.begin(), custom.out.end(), '\n'), 2) << custom.out;
     auto stats = docker({ "stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}", "busy" });
     EXPECT_EQ(stats.code, 0) << stats.err;
     EXPECT_EQ(stats.out, "busy 1\n");

@@ -588,3 +588,19 @@ TEST(EventBusTest, ConcurrentPublishersLoseNothing)
 
 } // namespace
 } // namespace corral::api
+
+TEST(EventBusListeners, CountsLiveSubscriptions)
+{
+    using corral::api::EventBus;
+    using corral::api::EventFilter;
+    EventBus bus;
+    EXPECT_EQ(bus.listeners(), 0u);
+    auto first = bus.subscribe(EventFilter {}, std::nullopt, std::nullopt);
+    {
+        auto second = bus.subscribe(EventFilter {}, std::nullopt, std::nullopt);
+        EXPECT_EQ(bus.listeners(), 2u);
+        auto moved = std::move(second);
+        EXPECT_EQ(bus.listeners(), 2u);
+    }
+    EXPECT_EQ(bus.listeners(), 1u);
+}
