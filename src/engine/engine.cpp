@@ -456,6 +456,8 @@ ErrorOr<void> Engine::remove_locked(
 {
     if (container->starting)
         return Error::from_string("container " + container->id + " is being started; try again", EBUSY);
+    if (container->removing)
+        return Error::from_string("removal of container " + container->id + " is already in progress", EBUSY);
     if (container->state.running() || container->state.status == "restarting") {
         if (!force) {
             if (container->state.status == "paused")
@@ -466,6 +468,9 @@ ErrorOr<void> Engine::remove_locked(
                     + ". Stop the container before attempting removal or force remove",
                 EBUSY);
         }
+        // Marked first: the exit this kill causes must not start an
+        // AutoRemove (--rm) of its own while the lock is let go below.
+        container->removing = true;
         container->manually_stopped = true;
         container->restart_pending = false;
         if (container->state.running()) {
@@ -477,13 +482,13 @@ ErrorOr<void> Engine::remove_locked(
                 (void)cgroup->kill_all(SIGKILL);
             else if (container->pidfd.valid())
                 (void)sys::raw_pidfd_send_signal(container->pidfd.get(), SIGKILL);
-            if (!wait_not_running(lock, container, std::chrono::steady_clock::now() + std::chrono::seconds(30)))
+            if (!wait_not_running(lock, container, std::chrono::steady_clock::now() + std::chrono::seconds(30))) {
+                container->removing = false;
                 return Error::from_string("could not kill running container " + container->id, EBUSY);
+            }
         }
         container->state.status = "exited";
     }
-    if (container->removing)
-        return Error::from_string("removal of container " + container->id + " is already in progress", EBUSY);
     container->removing = true;
     for (auto const& m : container->mounts) {
         if (m.type == "volume")

@@ -149,6 +149,15 @@ TEST_F(DockerCli, KillAndWait)
     EXPECT_EQ(again.code, 1);
     EXPECT_NE(again.err.find("is not running"), std::string::npos) << again.err;
     EXPECT_EQ(docker({ "rm", id }).code, 0);
+
+    // rm -f of a running --rm container: the user's removal, not a race with
+    // the AutoRemove its exit would start.
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(docker({ "run", "-d", "--rm", "--name", "auto-rm", "corral-test/busybox", "sleep", "30" }).code, 0);
+        auto removed = docker({ "rm", "-f", "auto-rm" });
+        EXPECT_EQ(removed.code, 0) << removed.err;
+        EXPECT_EQ(removed.out, "auto-rm\n");
+    }
 }
 
 TEST_F(DockerCli, VolumesAndVolumesFrom)
