@@ -31,8 +31,8 @@ std::string_view variable_name(std::string_view entry)
 
 // `base` with the entries of `additions` set in it: a variable already there
 // is replaced in place, a new one appended.
-std::vector<std::string> merge_environment(std::vector<std::string> base,
-    const std::vector<std::string>& additions, std::vector<std::string>& warnings)
+std::vector<std::string> merge_environment(
+    std::vector<std::string> base, const std::vector<std::string>& additions, std::vector<std::string>& warnings)
 {
     for (auto const& entry : additions) {
         size_t equals = entry.find('=');
@@ -56,7 +56,7 @@ std::vector<std::string> merge_environment(std::vector<std::string> base,
 
 bool is_executable_file(const std::string& path)
 {
-    struct stat st {};
+    struct stat st { };
     // access() says yes to any file with an x bit, even a directory, for root.
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }

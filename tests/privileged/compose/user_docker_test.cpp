@@ -15,8 +15,8 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <cstdlib>
 #include <csignal>
+#include <cstdlib>
 #include <dirent.h>
 #include <grp.h>
 #include <memory>
@@ -123,22 +123,24 @@ protected:
 
     // rancher.docker for a dockerd that keeps to root(); `more` is added to
     // the block (indented by four spaces).
-    void write_config(const std::string& more = {})
+    void write_config(const std::string& more = {}, const std::string& group = "docker")
     {
         std::string r = root();
-        std::string yaml = "rancher:\n"
-                           "  docker:\n"
-                           "    host: [\"unix://" + r + "/docker.sock\"]\n"
-                           "    graph: " + r + "/data\n"
-                           "    exec_root: " + r + "/exec\n"
-                           "    pid_file: " + r + "/docker.pid\n"
-                           "    group: docker\n"
-                           "    config_file: " + r + "/daemon.json\n"
-                           "    log_opts: {max-size: 1m, max-file: \"2\"}\n"
-                           "    extra_args: [--bridge=none, --iptables=false, --ip-forward=false, --ip-masq=false,\n"
-                           "                 \"--cgroup-parent=/" + m_cgroup + "\"]\n"
-                           "    environment: [FOO=bar]\n"
-            + more;
+        std::vector<std::string> lines {
+            "rancher:",
+            "  docker:",
+            "    host: [\"unix://" + r + "/docker.sock\"]",
+            "    graph: " + r + "/data",
+            "    exec_root: " + r + "/exec",
+            "    pid_file: " + r + "/docker.pid",
+            "    group: " + group,
+            "    config_file: " + r + "/daemon.json",
+            "    log_opts: {max-size: 1m, max-file: \"2\"}",
+            "    extra_args: [--bridge=none, --iptables=false, --ip-forward=false, --ip-masq=false,",
+            "                 \"--cgroup-parent=/" + m_cgroup + "\"]",
+            "    environment: [FOO=bar]",
+        };
+        std::string yaml = join(lines, "\n") + "\n" + more;
         ASSERT_FALSE(write_file_atomic(root() + "/var/lib/rancher/conf/cloud-config.yml", yaml, 0600).is_error());
         // Without it dockerd 20.10 makes /etc/docker/key.json on the host.
         ASSERT_FALSE(write_file_atomic(r + "/daemon.json", "{\"deprecated-key-path\": \"" + r + "/key.json\"}\n", 0600)
@@ -282,7 +284,7 @@ TEST_F(UserDocker, RunsDockerdFromTheConfig)
     ASSERT_EQ(info.code, 0) << info.err;
     EXPECT_EQ(info.out, root() + "/data\n");
 
-    struct stat st {};
+    struct stat st { };
     ASSERT_EQ(::stat(socket().c_str(), &st), 0);
     EXPECT_TRUE(S_ISSOCK(st.st_mode));
     EXPECT_EQ(st.st_mode & 07777, 0660u);
@@ -327,9 +329,9 @@ TEST_F(UserDocker, TlsFromTheConfigOverTcp)
     std::string certs = root() + "/certs";
     ASSERT_FALSE(mkdir_p(certs, 0700).is_error());
     std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    shell("set -e; cd " + certs
-        + "; openssl req -x509 " + key + " -keyout ca-key.pem -out ca.pem -days 2 -subj /CN=user-docker-ca 2>/dev/null"
-        + "; openssl req " + key + " -keyout server-key.pem -out server.csr -subj /CN=127.0.0.1 2>/dev/null"
+    shell("set -e; cd " + certs + "; openssl req -x509 " + key
+        + " -keyout ca-key.pem -out ca.pem -days 2 -subj /CN=user-docker-ca 2>/dev/null" + "; openssl req " + key
+        + " -keyout server-key.pem -out server.csr -subj /CN=127.0.0.1 2>/dev/null"
         + "; printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth\\n' > server.ext"
         + "; openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 2"
           " -extfile server.ext -out server-cert.pem 2>/dev/null"
@@ -345,17 +347,17 @@ TEST_F(UserDocker, TlsFromTheConfigOverTcp)
     std::string ca = pem("ca.pem"), server_cert = pem("server-cert.pem"), server_key = pem("server-key.pem");
     std::string address = "tcp://127.0.0.1:" + std::to_string(unused_port());
     std::string tls = root() + "/etc/docker/tls";
-    write_config("    tls: true\n"
-                 "    tls_args: [--tlsverify, --tlscacert="
-        + tls + "/ca.pem, --tlscert=" + tls + "/server-cert.pem, --tlskey=" + tls + "/server-key.pem, \"-H=" + address
-        + "\"]\n"
-          "    ca_cert: |\n"
-        + indented(ca, 6) + "    server_cert: |\n" + indented(server_cert, 6) + "    server_key: |\n"
-        + indented(server_key, 6));
+    std::vector<std::string> tls_args { "--tlsverify", "--tlscacert=" + tls + "/ca.pem",
+        "--tlscert=" + tls + "/server-cert.pem", "--tlskey=" + tls + "/server-key.pem", "-H=" + address };
+    std::string more = "    tls: true\n    tls_args: [\"" + join(tls_args, "\", \"") + "\"]\n";
+    more += "    ca_cert: |\n" + indented(ca, 6);
+    more += "    server_cert: |\n" + indented(server_cert, 6);
+    more += "    server_key: |\n" + indented(server_key, 6);
+    ASSERT_NO_FATAL_FAILURE(write_config(more));
     ASSERT_NO_FATAL_FAILURE(start_engine());
 
     auto mode_of = [](const std::string& path) {
-        struct stat st {};
+        struct stat st { };
         EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
         return st.st_mode;
     };
@@ -375,8 +377,8 @@ TEST_F(UserDocker, TlsFromTheConfigOverTcp)
             argv.push_back(word);
         return run_program(argv, client_env());
     };
-    auto version = over_tcp({ "--tlsverify", "--tlscacert=" + certs + "/ca.pem", "--tlscert=" + certs + "/client-cert.pem",
-        "--tlskey=" + certs + "/client-key.pem" });
+    auto version = over_tcp({ "--tlsverify", "--tlscacert=" + certs + "/ca.pem",
+        "--tlscert=" + certs + "/client-cert.pem", "--tlskey=" + certs + "/client-key.pem" });
     EXPECT_EQ(version.code, 0) << version.err;
     EXPECT_EQ(version.out, "linux\n");
     // --tlsverify on the daemon: a client without a certificate is refused.
@@ -419,8 +421,8 @@ TEST_F(UserDocker, MissingTlsMaterialAndGroupAreReported)
     ASSERT_FALSE(write_file_atomic(engine, "#!/bin/sh\nexit 0\n", 0755).is_error());
     write_config("    tls: true\n"
                  "    tls_args: [--tlsverify]\n"
-                 "    server_cert: CERT\n"
-                 "    group: corral-no-such-group\n");
+                 "    server_cert: CERT\n",
+        "corral-no-such-group");
     auto printed = run_program({ ROS_BINARY, "user-docker", "--print" }, ros_env({ "CORRAL_DOCKERD=" + engine }));
     ASSERT_EQ(printed.code, 0) << printed.err;
     EXPECT_TRUE(printed.out.starts_with(engine + " --config-file=")) << printed.out;
@@ -437,8 +439,9 @@ TEST_F(UserDocker, MissingTlsMaterialAndGroupAreReported)
         { ROS_BINARY, "user-docker", "--print" }, ros_env({ "CORRAL_DOCKERD=" + root() + "/engine/nothing" }));
     EXPECT_EQ(broken.code, 1);
     EXPECT_EQ(broken.out, "");
-    EXPECT_NE(broken.err.find("ros user-docker: error: CORRAL_DOCKERD=" + root() + "/engine/nothing is not an "
-                              "executable file"),
+    EXPECT_NE(broken.err.find("ros user-docker: error: CORRAL_DOCKERD=" + root()
+                  + "/engine/nothing is not an "
+                    "executable file"),
         std::string::npos)
         << broken.err;
 }
