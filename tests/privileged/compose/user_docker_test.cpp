@@ -209,8 +209,9 @@ protected:
         return status.is_error() || !exited ? -1 : status->code();
     }
 
-    // What a killed dockerd leaves running (its containerd, shims): every
-    // process whose command line names root().
+    // What a killed dockerd leaves running (its containerd, shims): our own
+    // descendants, reparented to this process (a subreaper), whose command
+    // line names root().
     void kill_strays()
     {
         DIR* proc = ::opendir("/proc");
@@ -220,6 +221,12 @@ protected:
         while (auto* entry = ::readdir(proc)) {
             pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
             if (pid <= 0 || pid == ::getpid())
+                continue;
+            auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+            if (stat.is_error() || stat->rfind(')') == std::string::npos)
+                continue;
+            auto fields = split(stat->substr(stat->rfind(')') + 2), ' ');
+            if (fields.size() < 2 || std::atoi(fields[1].c_str()) != ::getpid())
                 continue;
             auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
             if (!cmdline.is_error() && cmdline->find(root() + "/") != std::string::npos)
