@@ -136,6 +136,11 @@ console:
   net: none
   volumes_from: [volumes]
   labels: {io.rancher.os.scope: system, io.rancher.os.after: ntp}
+prepare:
+  image: corral-test/busybox
+  command: sh -c "sleep 0.2"
+  net: none
+  labels: {io.rancher.os.scope: system, io.rancher.os.detach: "false", io.rancher.os.before: network}
 broken:
   image: corral-test/busybox
   command: sh -c "exit 3"
@@ -171,6 +176,7 @@ late:
     };
     EXPECT_EQ(outcome("volumes"), "created") << describe(report);
     EXPECT_EQ(outcome("init"), "completed") << describe(report);
+    EXPECT_EQ(outcome("prepare"), "completed") << describe(report);
     EXPECT_EQ(outcome("network"), "started") << describe(report);
     EXPECT_EQ(outcome("ntp"), "started") << describe(report);
     EXPECT_EQ(outcome("console"), "started") << describe(report);
@@ -184,6 +190,7 @@ late:
     // The one-shot ended before what comes after it began; each `after`
     // started after what it names.
     EXPECT_LT(finished("init"), started("network"));
+    EXPECT_LT(finished("prepare"), started("network")); // io.rancher.os.before: network
     EXPECT_LT(started("network"), started("ntp"));
     EXPECT_LT(started("ntp"), started("console"));
     EXPECT_LT(started("network"), started("late"));
