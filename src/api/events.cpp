@@ -1,6 +1,7 @@
 #include "api/events.h"
 
 #include "base/json_string.h"
+#include "base/strings.h"
 #include "image/reference.h"
 
 #include <algorithm>
@@ -412,32 +413,6 @@ ErrorOr<struct timespec> parse_go_layout(std::string_view value, const GoLayout&
         days_from_civil(year, month, day) * 86400 + hour * 3600L + minute * 60L + second - offset);
     time.tv_nsec = nanoseconds;
     return time;
-}
-
-// Go's %q, near enough for an error message.
-std::string go_quote(std::string_view value)
-{
-    static constexpr char HEX[] = "0123456789abcdef";
-    std::string out = "\"";
-    for (char c : value) {
-        auto b = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (b < 0x20 || b == 0x7F) {
-            out += "\\x";
-            out += HEX[b >> 4];
-            out += HEX[b & 0xF];
-        } else {
-            out += c;
-        }
-    }
-    out += '"';
-    return out;
 }
 
 int64_t to_nanos(const struct timespec& time)

@@ -1,5 +1,7 @@
 #include "api/http_connection.h"
 
+#include "base/strings.h"
+
 #include "base/log.h"
 
 #include <boost/beast/core/flat_buffer.hpp>
@@ -56,34 +58,16 @@ std::string http_date()
     return text;
 }
 
-int hex_value(char c)
+ErrorOr<std::string> decode_component(std::string_view text, bool plus_is_space)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-ErrorOr<std::string> percent_decode(std::string_view text, bool plus_is_space)
-{
-    std::string out;
-    for (size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        if (c == '%') {
-            if (i + 2 >= text.size() || hex_value(text[i + 1]) < 0 || hex_value(text[i + 2]) < 0)
-                return Error::from_string("invalid URL escape \"" + std::string(text.substr(i, 3)) + "\"");
-            out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-            i += 2;
-        } else if (c == '+' && plus_is_space) {
-            out += ' ';
-        } else {
-            out += c;
-        }
+    auto decoded = percent_decode(text, plus_is_space);
+    if (!decoded) {
+        auto at = text.find('%');
+        while (at != std::string_view::npos && percent_decode(text.substr(at, 3), false))
+            at = text.find('%', at + 1);
+        return Error::from_string("invalid URL escape \"" + std::string(text.substr(at == std::string_view::npos ? 0 : at, 3)) + "\"");
     }
-    return out;
+    return *decoded;
 }
 
 class SocketConnection final : public Connection {
@@ -352,7 +336,7 @@ ErrorOr<Target> parse_target(std::string_view raw)
         path = raw.substr(0, mark);
         query = raw.substr(mark + 1);
     }
-    std::string decoded = TRY(percent_decode(path, false));
+    std::string decoded = TRY(decode_component(path, false));
     // "/v1.41/…": the version prefix, as Docker's router matches it.
     if (decoded.size() > 2 && decoded[0] == '/' && decoded[1] == 'v') {
         size_t end = decoded.find('/', 2);
@@ -372,8 +356,8 @@ ErrorOr<Target> parse_target(std::string_view raw)
         if (pair.empty())
             continue;
         size_t eq = pair.find('=');
-        std::string key = TRY(percent_decode(pair.substr(0, eq), true));
-        std::string value = eq == std::string_view::npos ? "" : TRY(percent_decode(pair.substr(eq + 1), true));
+        std::string key = TRY(decode_component(pair.substr(0, eq), true));
+        std::string value = eq == std::string_view::npos ? "" : TRY(decode_component(pair.substr(eq + 1), true));
         target.query.emplace(std::move(key), std::move(value));
     }
     return target;

@@ -44,26 +44,6 @@ std::string go_json_type(const json& value)
     return "null";
 }
 
-// strconv.Quote, for the characters that matter in a filter value.
-std::string go_quote(std::string_view text)
-{
-    static constexpr char HEX[] = "0123456789abcdef";
-    std::string out = "\"";
-    for (unsigned char ch : text) {
-        if (ch == '"' || ch == '\\') {
-            out += '\\';
-            out += static_cast<char>(ch);
-        } else if (ch < 0x20 || ch == 0x7f) {
-            out += "\\x";
-            out += HEX[ch >> 4];
-            out += HEX[ch & 0xf];
-        } else {
-            out += static_cast<char>(ch);
-        }
-    }
-    return out + "\"";
-}
-
 bool all_digits(std::string_view text)
 {
     return !text.empty() && std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; });

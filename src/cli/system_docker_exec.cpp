@@ -1,5 +1,6 @@
 // exec: a process in a running container, with or without a terminal.
 
+#include "base/strings.h"
 #include "cli/system_docker_cli.h"
 #include "cli/system_docker_format.h"
 #include "cli/system_docker_stream.h"

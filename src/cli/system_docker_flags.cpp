@@ -1,5 +1,6 @@
 #include "cli/system_docker_flags.h"
 
+#include "base/strings.h"
 #include "cli/system_docker_format.h"
 
 #include <algorithm>

@@ -1,5 +1,7 @@
 #include "cli/system_docker_format.h"
 
+#include "base/strings.h"
+
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -499,54 +501,6 @@ ErrorOr<std::string> api_timestamp(std::string_view value, const struct timespec
     std::snprintf(
         buffer, sizeof buffer, "%lld.%09lld", static_cast<long long>(unix_seconds), static_cast<long long>(nanos));
     return std::string(buffer);
-}
-
-std::string go_quote(std::string_view text)
-{
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out = "\"";
-    for (size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            continue;
-        case '\\':
-            out += "\\\\";
-            continue;
-        case '\a':
-            out += "\\a";
-            continue;
-        case '\b':
-            out += "\\b";
-            continue;
-        case '\f':
-            out += "\\f";
-            continue;
-        case '\n':
-            out += "\\n";
-            continue;
-        case '\r':
-            out += "\\r";
-            continue;
-        case '\t':
-            out += "\\t";
-            continue;
-        case '\v':
-            out += "\\v";
-            continue;
-        default:
-            break;
-        }
-        if (c < 0x20 || c == 0x7f) {
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "\"";
 }
 
 } // namespace corral::cli

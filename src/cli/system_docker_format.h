@@ -62,7 +62,4 @@ ErrorOr<std::string> api_timestamp(std::string_view value, const struct timespec
 // Go's time.ParseDuration ("1h2m3.5s", "300ms"): nanoseconds.
 ErrorOr<int64_t> parse_go_duration(std::string_view text);
 
-// Go's strconv.Quote.
-std::string go_quote(std::string_view text);
-
 } // namespace corral::cli

@@ -1,6 +1,7 @@
 // images, rmi, pull, load, save, tag.
 
 #include "base/file.h"
+#include "base/strings.h"
 #include "base/system.h"
 #include "cli/system_docker_cli.h"
 #include "cli/system_docker_format.h"

@@ -1,6 +1,7 @@
 // The rows of `ps` and `images` as docker's formatter contexts present them
 // (docker/cli cli/command/formatter/container.go and image.go).
 
+#include "base/strings.h"
 #include "cli/system_docker_cli.h"
 #include "cli/system_docker_format.h"
 #include "image/reference.h"

@@ -6,6 +6,7 @@
 #include "cli/system_docker_format.h"
 
 #include "base/file.h"
+#include "base/strings.h"
 
 #include <algorithm>
 #include <cstdlib>

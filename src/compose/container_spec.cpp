@@ -2,7 +2,7 @@
 
 #include "compose/container_spec_internal.h"
 #include "compose/labels.h"
-#include "compose/quote.h"
+#include "base/strings.h"
 #include "compose/shell_words.h"
 
 #include <openssl/evp.h>
@@ -48,7 +48,7 @@ ErrorOr<json> healthcheck_json(std::string_view service_name, const config::Heal
         auto const& kind = test.list.front();
         if (kind != "NONE" && kind != "CMD" && kind != "CMD-SHELL")
             return field_error(service_name, "healthcheck.test",
-                "the first item must be NONE, CMD or CMD-SHELL, got " + in_quotes(kind));
+                "the first item must be NONE, CMD or CMD-SHELL, got " + go_quote(kind));
         out["Test"] = test.list;
     } else if (!test.is_list && !test.string.empty()) {
         out["Test"] = json::array({ "CMD-SHELL", test.string });
@@ -89,7 +89,7 @@ ErrorOr<std::string> network_mode(
 {
     if (!service.net.empty() && !service.network_mode.empty() && service.net != service.network_mode)
         return field_error(service_name, "network_mode",
-            "conflicts with net: " + in_quotes(service.network_mode) + " and " + in_quotes(service.net));
+            "conflicts with net: " + go_quote(service.network_mode) + " and " + go_quote(service.net));
     bool v2 = !service.network_mode.empty();
     const std::string& mode = v2 ? service.network_mode : service.net;
     if (mode.empty())
@@ -168,7 +168,7 @@ ErrorOr<json> host_config_json(std::string_view name, const config::ServiceConfi
     for (auto const& [limit, value] : service.ulimits) {
         if (value.soft > value.hard)
             return field_error(name, "ulimits",
-                in_quotes(limit) + ": the soft limit " + std::to_string(value.soft) + " is above the hard limit "
+                go_quote(limit) + ": the soft limit " + std::to_string(value.soft) + " is above the hard limit "
                     + std::to_string(value.hard));
         ulimits.push_back(json { { "Name", limit }, { "Soft", value.soft }, { "Hard", value.hard } });
     }
@@ -177,7 +177,7 @@ ErrorOr<json> host_config_json(std::string_view name, const config::ServiceConfi
     json sysctls = json::object();
     for (auto const& [key, value] : service.sysctls.entries) {
         if (!value)
-            return field_error(name, "sysctls", in_quotes(key) + " has no value");
+            return field_error(name, "sysctls", go_quote(key) + " has no value");
         sysctls[key] = *value;
     }
     if (!sysctls.empty())
@@ -189,7 +189,7 @@ ErrorOr<json> host_config_json(std::string_view name, const config::ServiceConfi
         size_t colon = entry.find(':');
         std::string path = entry.substr(0, colon);
         if (path.empty() || path[0] != '/')
-            return field_error(name, item_key("tmpfs", i), "expected an absolute path, got " + in_quotes(path));
+            return field_error(name, item_key("tmpfs", i), "expected an absolute path, got " + go_quote(path));
         tmpfs[path] = colon == std::string::npos ? std::string() : entry.substr(colon + 1);
     }
     if (!tmpfs.empty())
@@ -218,7 +218,7 @@ ErrorOr<json> host_config_json(std::string_view name, const config::ServiceConfi
         else if (host_name.find(':') != std::string::npos)
             extra_hosts.push_back(host_name);
         else
-            return field_error(name, "extra_hosts", "expected HOST:ADDRESS, got " + in_quotes(host_name));
+            return field_error(name, "extra_hosts", "expected HOST:ADDRESS, got " + go_quote(host_name));
     }
     host["ExtraHosts"] = strings_or_null(extra_hosts);
 
@@ -271,7 +271,7 @@ ErrorOr<ContainerSpec> build_container_spec(std::string_view service_name, const
     spec.name = container_name(service_name, service);
     if (!detail::is_valid_name(spec.name)) {
         std::string problem
-            = in_quotes(spec.name) + " is not a valid container name (expected [a-zA-Z0-9][a-zA-Z0-9_.-]+)";
+            = go_quote(spec.name) + " is not a valid container name (expected [a-zA-Z0-9][a-zA-Z0-9_.-]+)";
         if (service.container_name.empty())
             return Error::from_string(std::string(service_name) + ": " + problem);
         return field_error(service_name, "container_name", problem);

@@ -5,7 +5,6 @@
 #include "compose/container_spec_internal.h"
 
 #include "base/strings.h"
-#include "compose/quote.h"
 #include "config/keypath.h"
 
 #include <array>
@@ -45,21 +44,21 @@ ErrorOr<std::string> resolve_source(std::string_view source, const SpecContext& 
         return std::string(source);
     if (source == "." || source == ".." || source.starts_with("./") || source.starts_with("../")) {
         if (!is_absolute(context.base_directory))
-            return Error::from_string("the relative host path " + in_quotes(source)
+            return Error::from_string("the relative host path " + go_quote(source)
                 + " needs the directory of the service's file, and there is none");
         return clean_absolute(context.base_directory + "/" + std::string(source));
     }
     if (source == "~" || source.starts_with("~/")) {
         if (!is_absolute(context.home_directory))
             return Error::from_string(
-                "the host path " + in_quotes(source) + " needs a home directory, and there is none");
+                "the host path " + go_quote(source) + " needs a home directory, and there is none");
         return clean_absolute(context.home_directory + std::string(source.substr(1)));
     }
     if (source.starts_with("~"))
-        return Error::from_string("another user's home directory (" + in_quotes(source) + ") is not supported");
+        return Error::from_string("another user's home directory (" + go_quote(source) + ") is not supported");
     if (!is_valid_name(source))
         return Error::from_string(
-            "invalid volume name " + in_quotes(source) + " (expected an absolute path or [a-zA-Z0-9][a-zA-Z0-9_.-]+)");
+            "invalid volume name " + go_quote(source) + " (expected an absolute path or [a-zA-Z0-9][a-zA-Z0-9_.-]+)");
     return std::string(source);
 }
 
@@ -85,10 +84,10 @@ ErrorOr<void> check_volume_mode(std::string_view mode)
         else if (contains(PROPAGATION, item))
             ++propagation;
         else if (!contains(OTHER, item))
-            return Error::from_string("unknown volume mode " + in_quotes(item) + " in " + in_quotes(mode));
+            return Error::from_string("unknown volume mode " + go_quote(item) + " in " + go_quote(mode));
     }
     if (access > 1 || propagation > 1)
-        return Error::from_string("conflicting volume modes " + in_quotes(mode));
+        return Error::from_string("conflicting volume modes " + go_quote(mode));
     return {};
 }
 
@@ -160,10 +159,10 @@ ErrorOr<VolumeEntry> parse_volume(std::string_view entry, const SpecContext& con
 {
     auto parts = split(entry, ':');
     if (parts.size() > 3)
-        return Error::from_string("expected [SOURCE:]TARGET[:MODE], got " + in_quotes(entry));
+        return Error::from_string("expected [SOURCE:]TARGET[:MODE], got " + go_quote(entry));
     std::string_view target = parts.size() == 1 ? parts[0] : parts[1];
     if (!is_absolute(target))
-        return Error::from_string("the container path must be absolute, got " + in_quotes(target));
+        return Error::from_string("the container path must be absolute, got " + go_quote(target));
     VolumeEntry out;
     out.container_path = std::string(target);
     if (parts.size() == 1) {
@@ -191,13 +190,13 @@ ErrorOr<std::string> parse_volumes_from(std::string_view entry, const SpecContex
     }
     auto parts = split(rest, ':');
     if (parts.size() > 2 || parts[0].empty())
-        return Error::from_string("expected NAME[:ro|:rw], got " + in_quotes(entry));
+        return Error::from_string("expected NAME[:ro|:rw], got " + go_quote(entry));
     std::string mode = parts.size() == 2 ? parts[1] : std::string();
     if (parts.size() == 2 && mode != "ro" && mode != "rw")
-        return Error::from_string("expected the mode ro or rw, got " + in_quotes(mode) + " in " + in_quotes(entry));
+        return Error::from_string("expected the mode ro or rw, got " + go_quote(mode) + " in " + go_quote(entry));
     std::string const& name = parts[0];
     if (names == Names::Service && !context.container_names.contains(name))
-        return Error::from_string("no service " + in_quotes(name) + " in the project");
+        return Error::from_string("no service " + go_quote(name) + " in the project");
     std::string target = names == Names::Container ? name : container_of(name, context);
     return mode.empty() ? target : target + ":" + mode;
 }
@@ -208,13 +207,13 @@ ErrorOr<std::string> namespace_mode(std::string_view mode, const SpecContext& co
         std::string name(mode.substr(8));
         auto it = context.container_names.find(name);
         if (it == context.container_names.end())
-            return Error::from_string("no service " + in_quotes(name) + " in the project");
+            return Error::from_string("no service " + go_quote(name) + " in the project");
         return "container:" + it->second;
     }
     if (mode.starts_with("container:")) {
         std::string_view name = mode.substr(10);
         if (name.empty())
-            return Error::from_string("expected container:NAME, got " + in_quotes(mode));
+            return Error::from_string("expected container:NAME, got " + go_quote(mode));
         return "container:" + container_of(name, context);
     }
     return std::string(mode);
@@ -230,7 +229,7 @@ ErrorOr<json> parse_device(std::string_view entry)
         target = parts[1];
         permissions = parts[2];
         if (!is_device_permissions(permissions))
-            return Error::from_string("expected permissions made of r, w and m, got " + in_quotes(permissions));
+            return Error::from_string("expected permissions made of r, w and m, got " + go_quote(permissions));
     } else if (parts.size() == 2) {
         // "host:rw" gives permissions, "host:container" a path, as docker reads it.
         if (is_device_permissions(parts[1]))
@@ -238,12 +237,12 @@ ErrorOr<json> parse_device(std::string_view entry)
         else
             target = parts[1];
     } else if (parts.size() != 1) {
-        return Error::from_string("expected HOST[:CONTAINER][:PERMISSIONS], got " + in_quotes(entry));
+        return Error::from_string("expected HOST[:CONTAINER][:PERMISSIONS], got " + go_quote(entry));
     }
     if (target.empty())
         target = source;
     if (!is_absolute(source) || !is_absolute(target))
-        return Error::from_string("device paths must be absolute, got " + in_quotes(entry));
+        return Error::from_string("device paths must be absolute, got " + go_quote(entry));
     return json { { "PathOnHost", source }, { "PathInContainer", target }, { "CgroupPermissions", permissions } };
 }
 
@@ -261,12 +260,12 @@ ErrorOr<json> parse_restart_policy(std::string_view value)
         if (!count.empty() && count.size() <= 9 && count.find_first_not_of("0123456789") == std::string_view::npos)
             return policy("on-failure", std::stoll(std::string(count)));
     }
-    return Error::from_string("expected no, always, unless-stopped or on-failure[:N], got " + in_quotes(value));
+    return Error::from_string("expected no, always, unless-stopped or on-failure[:N], got " + go_quote(value));
 }
 
 ErrorOr<void> add_port(std::string_view entry, bool publish, json& exposed, json& bindings)
 {
-    auto invalid = [&](std::string what) { return Error::from_string(std::move(what) + ", got " + in_quotes(entry)); };
+    auto invalid = [&](std::string what) { return Error::from_string(std::move(what) + ", got " + go_quote(entry)); };
     std::string_view spec = entry;
     std::string protocol = "tcp";
     if (size_t slash = spec.rfind('/'); slash != std::string_view::npos) {

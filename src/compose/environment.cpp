@@ -1,6 +1,6 @@
 #include "compose/environment.h"
 
-#include "compose/quote.h"
+#include "base/strings.h"
 
 #include <unordered_map>
 
@@ -128,7 +128,7 @@ ErrorOr<config::KeyValueList> parse_env_file(std::string_view text, std::string_
         std::string_view name = line.substr(0, equals);
         if (name.empty() || name.find_first_of(" \t") != std::string_view::npos)
             return Error::from_string(std::string(file_name) + ":" + std::to_string(line_number)
-                + ": invalid variable name " + in_quotes(name));
+                + ": invalid variable name " + go_quote(name));
         if (equals == std::string_view::npos)
             out.entries.emplace_back(std::string(name), std::nullopt);
         else

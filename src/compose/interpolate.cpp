@@ -1,6 +1,6 @@
 #include "compose/interpolate.h"
 
-#include "compose/quote.h"
+#include "base/strings.h"
 #include "config/keypath.h"
 
 namespace corral::compose {
@@ -30,7 +30,7 @@ bool is_valid_name(std::string_view name)
 
 Error format_error(std::string reason, std::string_view text, size_t offset)
 {
-    return Error::from_string(std::move(reason) + " in " + in_quotes(text) + " at offset " + std::to_string(offset));
+    return Error::from_string(std::move(reason) + " in " + go_quote(text) + " at offset " + std::to_string(offset));
 }
 
 // What follows NAME inside "${NAME…}".
@@ -117,14 +117,14 @@ private:
             // Something other than a name character or an operator before the
             // "}": report the whole would-be name.
             return format_error(
-                "invalid variable name " + in_quotes(m_text.substr(start, close - start)), m_text, dollar);
+                "invalid variable name " + go_quote(m_text.substr(start, close - start)), m_text, dollar);
         }
 
         std::string_view name = m_text.substr(start, end - start);
         if (name.empty())
             return format_error("empty variable name", m_text, dollar);
         if (!is_valid_name(name))
-            return format_error("invalid variable name " + in_quotes(name), m_text, dollar);
+            return format_error("invalid variable name " + go_quote(name), m_text, dollar);
 
         std::string_view word = m_text.substr(word_start, close - word_start);
         std::optional<std::string> value = m_lookup(name);
@@ -144,7 +144,7 @@ private:
                 std::string message = "required variable " + std::string(name) + " is not set";
                 if (!word.empty())
                     message += ": " + std::string(word);
-                return Error::from_string(message + " (in " + in_quotes(m_text) + ")");
+                return Error::from_string(message + " (in " + go_quote(m_text) + ")");
             }
             out += *value;
             break;

@@ -1,7 +1,6 @@
 #include "compose/labels.h"
 
 #include "base/strings.h"
-#include "compose/quote.h"
 #include "config/keypath.h"
 #include "config/node.h"
 
@@ -23,7 +22,7 @@ ErrorOr<bool> bool_label(
         return fallback;
     if (auto parsed = config::parse_yaml_bool(*value))
         return *parsed;
-    return label_error(service_name, name, "expected true or false, got " + in_quotes(*value));
+    return label_error(service_name, name, "expected true or false, got " + go_quote(*value));
 }
 
 std::string existing_label(const std::map<std::string, std::string>& labels, std::string_view name)
@@ -74,7 +73,7 @@ ErrorOr<ServiceLabels> parse_labels(const config::KeyValueList& labels, std::str
     else if (scope.empty() || scope == "user")
         out.scope = Scope::User;
     else
-        return label_error(service_name, SCOPE_LABEL, "expected system or user, got " + in_quotes(scope));
+        return label_error(service_name, SCOPE_LABEL, "expected system or user, got " + go_quote(scope));
 
     out.after = service_list_label(labels, AFTER_LABEL);
     out.before = service_list_label(labels, BEFORE_LABEL);
@@ -90,7 +89,7 @@ ErrorOr<ServiceLabels> parse_labels(const config::KeyValueList& labels, std::str
     else if (rebuild.empty() || rebuild == "true")
         out.rebuild = Rebuild::OnChange;
     else
-        return label_error(service_name, REBUILD_LABEL, "expected always, true or false, got " + in_quotes(rebuild));
+        return label_error(service_name, REBUILD_LABEL, "expected always, true or false, got " + go_quote(rebuild));
 
     out.console = label_value(labels, CONSOLE_LABEL).value_or(std::string());
     return out;

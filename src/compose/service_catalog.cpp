@@ -2,7 +2,6 @@
 
 #include "base/file.h"
 #include "base/strings.h"
-#include "compose/quote.h"
 #include "config/yaml.h"
 
 #include <algorithm>
@@ -99,7 +98,7 @@ std::string did_you_mean(const std::vector<std::string>& suggestions)
 {
     std::vector<std::string> quoted;
     for (auto const& s : suggestions)
-        quoted.push_back(in_quotes(s));
+        quoted.push_back(go_quote(s));
     if (quoted.size() == 1)
         return "; did you mean " + quoted[0] + "?";
     return "; did you mean one of " + join(quoted, ", ") + "?";
@@ -233,7 +232,7 @@ ErrorOr<LoadedSource> check_enable_argument(
         std::string path = normalize_absolute_path(argument);
         if (!path.starts_with(std::string(CONF_DIR) + "/")) {
             return Error::from_string(
-                std::string(kind_name(kind)) + " file " + in_quotes(argument) + " must be in " + std::string(CONF_DIR));
+                std::string(kind_name(kind)) + " file " + go_quote(argument) + " must be in " + std::string(CONF_DIR));
         }
     }
     bool is_name = !argument.starts_with('/') && argument.find("://") == std::string_view::npos;
@@ -264,7 +263,7 @@ ErrorOr<LoadedSource> check_enable_argument(
         if (auto suggestions = suggest_names(argument, same_kind); !suggestions.empty())
             message += did_you_mean(suggestions);
         for (auto const& other : other_kinds) {
-            message += "; " + in_quotes(argument) + " is a" + (other == "engine" ? "n " : " ") + other + ": use `ros "
+            message += "; " + go_quote(argument) + " is a" + (other == "engine" ? "n " : " ") + other + ": use `ros "
                 + other + " enable " + std::string(argument) + "`";
         }
         return Error::from_string(std::move(message), ENOENT);
@@ -290,7 +289,7 @@ ErrorOr<LoadedSource> check_enable_argument(
     if (is_name && kind == Kind::Service)
         read_hints();
     if (!other_kinds.empty() && std::find(same_kind.begin(), same_kind.end(), argument) == same_kind.end()) {
-        loaded->source.warnings.push_back(in_quotes(argument) + " is listed as a"
+        loaded->source.warnings.push_back(go_quote(argument) + " is listed as a"
             + (other_kinds[0] == "engine" ? "n " : " ") + other_kinds[0]
             + ", not a service; enabling it as a service adds its definitions as they are");
     }

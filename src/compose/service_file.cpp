@@ -1,6 +1,6 @@
 #include "compose/service_file.h"
 
-#include "compose/quote.h"
+#include "base/strings.h"
 #include "config/decode.h"
 #include "config/yaml.h"
 
@@ -28,7 +28,7 @@ void take_services(const config::Node& services, ServiceFile& file)
         if (!is_valid_service_name(entry.key)) {
             // The name goes in the message: a key path would not quote it.
             file.diagnostics.push_back(Diagnostic { Diagnostic::Severity::Error, entry.key_mark, {},
-                "invalid service name " + in_quotes(entry.key)
+                "invalid service name " + go_quote(entry.key)
                     + " (a container name takes letters, digits, \"_\", \".\" and \"-\", "
                       "and starts with a letter or digit)" });
             continue;
@@ -77,7 +77,7 @@ ErrorOr<ServiceFile> parse_service_file(std::string_view text, const std::string
 
     if (!is_supported_version(version->text())) {
         return Error::from_string(version->mark().describe() + ": unsupported compose file version "
-            + in_quotes(version->text()) + " (expected 2 or 3)");
+            + go_quote(version->text()) + " (expected 2 or 3)");
     }
     for (auto const& entry : root.entries()) {
         if (entry.key == "version" || entry.key == "services")

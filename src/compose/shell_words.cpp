@@ -1,6 +1,6 @@
 #include "compose/shell_words.h"
 
-#include "compose/quote.h"
+#include "base/strings.h"
 
 namespace corral::compose {
 
@@ -13,7 +13,7 @@ bool is_blank(char c)
 
 Error split_error(std::string what, std::string_view text, size_t offset)
 {
-    return Error::from_string(std::move(what) + " in " + in_quotes(text) + " at offset " + std::to_string(offset));
+    return Error::from_string(std::move(what) + " in " + go_quote(text) + " at offset " + std::to_string(offset));
 }
 
 } // namespace

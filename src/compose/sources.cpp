@@ -3,7 +3,6 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "compose/http_get.h"
-#include "compose/quote.h"
 
 #include <algorithm>
 #include <openssl/evp.h>
@@ -16,36 +15,13 @@ namespace {
 constexpr std::string_view CACHE_DIR = "/var/lib/rancher/cache";
 constexpr std::string_view USER_DOCKER_ENGINES = "/var/lib/rancher/conf.d/m-user-docker.yml";
 
-int hex_value(char c)
+// The path of a file:// URL, %XX escapes decoded; a NUL is refused.
+std::optional<std::string> decode_file_path(std::string_view text)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-// The path of a file:// URL, %XX escapes decoded.
-std::optional<std::string> percent_decode(std::string_view text)
-{
-    std::string out;
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        if (i + 2 >= text.size())
-            return std::nullopt;
-        int high = hex_value(text[i + 1]);
-        int low = hex_value(text[i + 2]);
-        if (high < 0 || low < 0 || (high == 0 && low == 0))
-            return std::nullopt;
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-    }
-    return out;
+    auto decoded = percent_decode(text, false);
+    if (!decoded || decoded->find('\0') != std::string::npos)
+        return std::nullopt;
+    return decoded;
 }
 
 std::string strip_trailing_slashes(std::string_view text)
@@ -120,7 +96,7 @@ ErrorOr<RepositoryLocation> parse_repository_url(std::string_view url)
 {
     auto unsupported = [&] {
         return Error::from_string(
-            "unsupported repository URL " + in_quotes(url) + " (expected http(s)://, file:// or an absolute path)");
+            "unsupported repository URL " + go_quote(url) + " (expected http(s)://, file:// or an absolute path)");
     };
     if (is_http_url(url)) {
         // "http://" with nothing after it but slashes names no server.
@@ -139,7 +115,7 @@ ErrorOr<RepositoryLocation> parse_repository_url(std::string_view url)
     }
     if (!path.starts_with('/'))
         return unsupported();
-    auto decoded = path.data() == url.data() ? std::optional<std::string>(path) : percent_decode(path);
+    auto decoded = path.data() == url.data() ? std::optional<std::string>(path) : decode_file_path(path);
     if (!decoded)
         return unsupported();
     return RepositoryLocation { RepositoryLocation::Type::Local, normalize_absolute_path(*decoded) };
@@ -250,7 +226,7 @@ ErrorOr<ResolvedSource> ServiceSources::read_repository_file(
 {
     auto it = m_options.repositories.find(repository);
     if (it == m_options.repositories.end())
-        return Error::from_string("no repository named " + in_quotes(repository), ENOENT);
+        return Error::from_string("no repository named " + go_quote(repository), ENOENT);
     auto location = TRY(parse_repository_url(it->second.url));
     if (location.type == RepositoryLocation::Type::Remote) {
         auto source = TRY(fetch_cached(location.base + "/" + std::string(relative), update));
@@ -312,7 +288,7 @@ ErrorOr<ResolvedSource> ServiceSources::resolve_name(std::string_view name, Upda
                 code = found.error().code();
         }
     }
-    std::string message = "no " + std::string(kind_name(kind)) + " named " + in_quotes(name);
+    std::string message = "no " + std::string(kind_name(kind)) + " named " + go_quote(name);
     if (searched.empty())
         message += ": no repositories are configured (rancher.repositories)";
     else
@@ -333,11 +309,11 @@ ErrorOr<ResolvedSource> ServiceSources::resolve(std::string_view argument, Updat
         return fetch_cached(std::string(argument), update);
     if (argument.find("://") != std::string_view::npos) {
         return Error::from_string(
-            "unsupported URL " + in_quotes(argument) + " (a service file is fetched over http or https)");
+            "unsupported URL " + go_quote(argument) + " (a service file is fetched over http or https)");
     }
     if (!is_valid_service_name(argument)) {
         return Error::from_string(
-            in_quotes(argument) + " is not an absolute path, an http(s) URL or a " + kind_name(kind) + " name");
+            go_quote(argument) + " is not an absolute path, an http(s) URL or a " + kind_name(kind) + " name");
     }
     return resolve_name(argument, update, kind);
 }

@@ -1,5 +1,7 @@
 #include "runtime/spec_json.h"
 
+#include "base/strings.h"
+
 #include "runtime/json_fields.h"
 
 #include <concepts>
@@ -32,11 +34,6 @@ constexpr NamespaceName NAMESPACE_NAMES[] = {
     { NamespaceType::User, "user" },
 };
 
-std::string in_quotes(std::string_view text)
-{
-    return "\"" + std::string(text) + "\"";
-}
-
 std::string index_path(std::string_view path, size_t index)
 {
     return std::string(path) + "[" + std::to_string(index) + "]";
@@ -49,7 +46,7 @@ std::string alternatives(std::string_view chars)
     for (size_t i = 0; i < chars.size(); ++i) {
         if (i > 0)
             out += i + 1 == chars.size() ? " or " : ", ";
-        out += in_quotes(chars.substr(i, 1));
+        out += go_quote(chars.substr(i, 1));
     }
     return out;
 }
@@ -437,7 +434,7 @@ ErrorOr<Namespace> parse_namespace(const JsonFields& f)
         }
     }
     if (!known)
-        return Error::from_string(f.path_of("type") + ": unknown namespace type " + in_quotes(name));
+        return Error::from_string(f.path_of("type") + ": unknown namespace type " + go_quote(name));
     TRY(read(f, "path", ns.path));
     return ns;
 }
@@ -502,7 +499,7 @@ ErrorOr<SeccompMode> parse_seccomp(const JsonFields& f)
     if (name == "unconfined")
         return SeccompMode::Unconfined;
     return Error::from_string(
-        f.path_of("seccomp") + ": unknown mode " + in_quotes(name) + R"( (expected "default" or "unconfined"))");
+        f.path_of("seccomp") + ": unknown mode " + go_quote(name) + R"( (expected "default" or "unconfined"))");
 }
 
 ErrorOr<Spec> parse_spec(const JsonFields& f)

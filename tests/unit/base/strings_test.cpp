@@ -73,3 +73,24 @@ TEST(Strings, ToLowerChangesAsciiOnly)
     EXPECT_EQ(corral::to_lower("WWW-Authenticate"), "www-authenticate");
     EXPECT_EQ(corral::to_lower("\xc3\x89T\xc3\x89"), "\xc3\x89t\xc3\x89"); // UTF-8 bytes untouched
 }
+
+TEST(GoQuote, EscapesAsStrconvQuote)
+{
+    using corral::go_quote;
+    EXPECT_EQ(go_quote(""), "\"\"");
+    EXPECT_EQ(go_quote("a b"), "\"a b\"");
+    EXPECT_EQ(go_quote("say \"hi\"\\"), "\"say \\\"hi\\\"\\\\\"");
+    EXPECT_EQ(go_quote("tab\tnl\ncr\r"), "\"tab\\tnl\\ncr\\r\"");
+    EXPECT_EQ(go_quote(std::string("\x01\x7f", 2)), "\"\\x01\\x7f\"");
+    EXPECT_EQ(go_quote("\xc3\xa9"), "\"\xc3\xa9\"");
+}
+
+TEST(PercentDecode, EscapesAndPlus)
+{
+    using corral::percent_decode;
+    EXPECT_EQ(percent_decode("a%20b%2Fc", false).value(), "a b/c");
+    EXPECT_EQ(percent_decode("a+b", true).value(), "a b");
+    EXPECT_EQ(percent_decode("a+b", false).value(), "a+b");
+    EXPECT_FALSE(percent_decode("bad%zz", false));
+    EXPECT_FALSE(percent_decode("short%2", false));
+}
