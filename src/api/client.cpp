@@ -266,7 +266,38 @@ ErrorOr<std::string> parse_docker_host(std::string_view host)
     if (auto colon = host.find("://"); colon != std::string_view::npos)
         scheme = std::string(host.substr(0, colon + 3));
     return Error::from_string("cannot connect to \"" + std::string(host) + "\": " + scheme
-        + " is not supported; system-dockerd listens on Unix sockets only (unix:///path)");
+        + " is not supported (unix:///path or tcp://host:port)");
+}
+
+ErrorOr<TcpAddress> parse_tcp_host(std::string_view host, bool tls)
+{
+    if (!host.starts_with("tcp://"))
+        return Error::from_string("invalid host \"" + std::string(host) + "\"");
+    std::string_view rest = host.substr(6);
+    if (auto slash = rest.find('/'); slash != std::string_view::npos)
+        rest = rest.substr(0, slash);
+    TcpAddress address;
+    if (rest.starts_with("[")) {
+        auto close = rest.find(']');
+        if (close == std::string_view::npos)
+            return Error::from_string("invalid host \"" + std::string(host) + "\": unclosed [");
+        address.host = std::string(rest.substr(1, close - 1));
+        rest.remove_prefix(close + 1);
+        if (rest.starts_with(":"))
+            address.port = std::string(rest.substr(1));
+    } else {
+        auto colon = rest.rfind(':');
+        address.host = std::string(rest.substr(0, colon));
+        if (colon != std::string_view::npos)
+            address.port = std::string(rest.substr(colon + 1));
+    }
+    if (address.host.empty())
+        address.host = "127.0.0.1";
+    if (address.port.empty())
+        address.port = tls ? "2376" : "2375";
+    if (address.port.find_first_not_of("0123456789") != std::string::npos)
+        return Error::from_string("invalid host \"" + std::string(host) + "\": bad port " + address.port);
+    return address;
 }
 
 int errno_for_status(int status)
@@ -332,11 +363,16 @@ ErrorOr<ClientResponse> PendingResponse::finish()
     return std::move(reader.response());
 }
 
-ErrorOr<Client> Client::create(std::string_view host)
+ErrorOr<Client> Client::create(std::string_view host, std::optional<TlsClientFiles> tls)
 {
     Client client;
-    client.m_socket_path = TRY(parse_docker_host(host));
     client.m_host = std::string(host);
+    if (host.starts_with("tcp://")) {
+        client.m_tcp = TRY(parse_tcp_host(host, tls.has_value()));
+        client.m_tls = std::move(tls);
+        return client;
+    }
+    client.m_socket_path = TRY(parse_docker_host(host));
     sockaddr_un address {};
     if (client.m_socket_path.size() >= sizeof address.sun_path)
         return Error::from_string("socket path \"" + client.m_socket_path + "\" is longer than "
@@ -347,6 +383,15 @@ ErrorOr<Client> Client::create(std::string_view host)
 
 ErrorOr<Fd> Client::connect() const
 {
+    if (m_tcp) {
+        auto connected = connect_tcp(m_tcp->host, m_tcp->port, m_tls ? &*m_tls : nullptr);
+        if (connected.is_error() && connected.error().code() == ECONNREFUSED)
+            return Error::from_string(
+                "Cannot connect to the Docker daemon at " + m_host + ". Is the docker daemon running?", ECONNREFUSED);
+        if (connected.is_error())
+            return Error::from_string("error during connect: " + connected.error().message(), connected.error().code());
+        return connected;
+    }
     Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd)
         return Error::from_syscall("socket");

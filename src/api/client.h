@@ -23,6 +23,7 @@
 //   - reading or writing the socket, or a callback's own error: as they are.
 
 #include "base/error.h"
+#include "api/tls.h"
 #include "base/fd.h"
 
 #include <cstddef>
@@ -54,9 +55,16 @@ struct ClientResponse {
 };
 
 // The socket path of a -H / DOCKER_HOST value: "unix:///path" gives "/path",
-// "unix://" alone the default socket. Anything else (tcp://, ssh://, fd://, a
-// bare host:port) is EINVAL with a message that says only unix:// is served.
+// "unix://" alone the default socket. Anything else is EINVAL.
 ErrorOr<std::string> parse_docker_host(std::string_view host);
+
+// A tcp:// -H value: host and port ("tcp://10.0.0.1:2376"; IPv6 in brackets).
+// The port defaults to 2376 with TLS and 2375 without, as Docker's.
+struct TcpAddress {
+    std::string host;
+    std::string port;
+};
+ErrorOr<TcpAddress> parse_tcp_host(std::string_view host, bool tls);
 
 // The errno an error status maps to (see above).
 int errno_for_status(int status);
@@ -99,9 +107,11 @@ struct Hijacked {
 
 class Client {
 public:
-    // `host` as for parse_docker_host. Connects lazily: construction never fails
-    // for an unreachable daemon, only for a host it cannot serve.
-    static ErrorOr<Client> create(std::string_view host = DEFAULT_DOCKER_HOST);
+    // `host` as for parse_docker_host, or tcp://host:port, over TLS when `tls`
+    // is given (see api/tls.h). Connects lazily: construction never fails for
+    // an unreachable daemon, only for a host it cannot serve. ssh:// and fd://
+    // are EINVAL.
+    static ErrorOr<Client> create(std::string_view host = DEFAULT_DOCKER_HOST, std::optional<TlsClientFiles> tls = {});
 
     // The host as given (for messages): "unix:///var/run/system-docker.sock".
     const std::string& host() const { return m_host; }
@@ -156,7 +166,9 @@ private:
         std::string_view body_json, const std::vector<std::pair<std::string, std::string>>& extra_headers);
 
     std::string m_host;
-    std::string m_socket_path;
+    std::string m_socket_path; // unix:// hosts
+    std::optional<TcpAddress> m_tcp; // tcp:// hosts
+    std::optional<TlsClientFiles> m_tls;
     // Shared with the PendingResponses, which may outlive a moved-from Client.
     std::shared_ptr<int> m_last_status { std::make_shared<int>(0) };
 };

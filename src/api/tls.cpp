@@ -6,7 +6,11 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <arpa/inet.h>
 #include <chrono>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -56,17 +60,24 @@ short wanted_events(SSL* ssl, int result)
     }
 }
 
-// Relays between the TLS connection and the plain socket until the plain
-// side (the HTTP server) is done, or either side fails. Both sockets are
-// non-blocking; a direction moves one buffer at a time, so a slow reader
-// holds back its writer instead of growing a queue.
+// Relays between the TLS connection (the remote peer) and the plain socket
+// (our side: the HTTP server, or our client) until both directions are done
+// or either side fails. Both sockets are non-blocking; a direction moves one
+// buffer at a time, so a slow reader holds back its writer instead of growing
+// a queue.
+//
+// Half-closes pass through both ways, as a hijacked attach needs them: the
+// peer's close_notify shuts the plain socket for writing; the end of what
+// our side sends becomes a close_notify, after which the peer's data still
+// flows back until the peer closes too (unless our side closed whole).
 void relay(SSL* ssl, int tcp, int plain)
 {
     std::string to_plain; // decrypted, not yet written to the server side
     std::string to_tls; // from the server side, not yet encrypted
     bool client_done = false; // close_notify or EOF from the client
     bool plain_write_shut = false;
-    bool server_done = false; // the server side closed its end
+    bool server_done = false; // our side sent all it will send
+    bool tls_write_shut = false; // our close_notify went out
     bool tcp_hup = false, plain_hup = false;
     char buffer[16384];
     while (true) {
@@ -134,10 +145,19 @@ void relay(SSL* ssl, int tcp, int plain)
                     return; // the client is gone
                 }
             }
-            if (server_done && to_tls.empty()) {
-                ::SSL_shutdown(ssl); // best effort: the close_notify
+            if (server_done && to_tls.empty() && !tls_write_shut) {
+                ::SSL_shutdown(ssl); // the close_notify; best effort
                 ::ERR_clear_error();
-                return;
+                tls_write_shut = true;
+                progress = true;
+            }
+            if (tls_write_shut) {
+                // Our side closed whole (nothing could take the peer's data
+                // any more), or the peer is done too: the end.
+                pollfd p { plain, POLLOUT, 0 };
+                bool plain_closed = ::poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+                if (plain_closed || (client_done && to_plain.empty()))
+                    return;
             }
         }
         // A socket that has hung up is left out of the poll: calls on it no
@@ -254,6 +274,106 @@ void TlsServerContext::serve(int tcp_fd, const std::function<void(int)>& serve_p
     // Closing our end ends whatever the server side still streams.
     relay_end = Fd();
     server.join();
+}
+
+namespace {
+
+ErrorOr<Fd> tcp_socket(const std::string& host, const std::string& port)
+{
+    addrinfo hints {};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0)
+        return Error::from_string("cannot resolve " + host + ": " + ::gai_strerror(rc), EHOSTUNREACH);
+    std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
+    int last = ECONNREFUSED;
+    for (addrinfo* a = found; a; a = a->ai_next) {
+        Fd fd(::socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+        if (!fd.valid())
+            continue;
+        if (::connect(fd.get(), a->ai_addr, a->ai_addrlen) == 0) {
+            int on = 1;
+            ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+            return fd;
+        }
+        last = errno;
+    }
+    return Error::from_errno(last, "connect to " + host + ":" + port);
+}
+
+struct SslCtxDeleter {
+    void operator()(SSL_CTX* ctx) const { ::SSL_CTX_free(ctx); }
+};
+
+} // namespace
+
+ErrorOr<Fd> connect_tcp(const std::string& host, const std::string& port, const TlsClientFiles* tls, int timeout_ms)
+{
+    Fd tcp = TRY(tcp_socket(host, port));
+    if (!tls)
+        return tcp;
+    std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx(::SSL_CTX_new(::TLS_client_method()));
+    if (!ctx)
+        return Error::from_string("creating a TLS context: " + ssl_errors(), ENOMEM);
+    ::SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+    ::SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (!tls->cert.empty()) {
+        if (::SSL_CTX_use_certificate_chain_file(ctx.get(), tls->cert.c_str()) != 1)
+            return Error::from_string("loading the TLS certificate " + tls->cert + ": " + ssl_errors(), EINVAL);
+        if (::SSL_CTX_use_PrivateKey_file(ctx.get(), tls->key.c_str(), SSL_FILETYPE_PEM) != 1)
+            return Error::from_string("loading the TLS key " + tls->key + ": " + ssl_errors(), EINVAL);
+    }
+    if (tls->verify) {
+        int loaded = tls->ca_cert.empty() ? ::SSL_CTX_set_default_verify_paths(ctx.get())
+                                          : ::SSL_CTX_load_verify_locations(ctx.get(), tls->ca_cert.c_str(), nullptr);
+        if (loaded != 1)
+            return Error::from_string("loading the TLS CA certificate " + tls->ca_cert + ": " + ssl_errors(), EINVAL);
+        ::SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+    }
+    SslPtr ssl(::SSL_new(ctx.get()));
+    if (!ssl || ::SSL_set_fd(ssl.get(), tcp.get()) != 1)
+        return Error::from_string("TLS: " + ssl_errors(), ENOMEM);
+    // The certificate must be for the address asked for: an IP address or
+    // a name (which also goes out as SNI).
+    in6_addr ip {};
+    bool is_ip = ::inet_pton(AF_INET, host.c_str(), &ip) == 1 || ::inet_pton(AF_INET6, host.c_str(), &ip) == 1;
+    if (tls->verify) {
+        X509_VERIFY_PARAM* param = ::SSL_get0_param(ssl.get());
+        if (is_ip ? ::X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) != 1 : ::SSL_set1_host(ssl.get(), host.c_str()) != 1)
+            return Error::from_string("TLS: " + ssl_errors(), EINVAL);
+    }
+    if (!is_ip)
+        ::SSL_set_tlsext_host_name(ssl.get(), host.c_str());
+    set_nonblocking(tcp.get());
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (true) {
+        int result = ::SSL_connect(ssl.get());
+        if (result == 1)
+            break;
+        short events = wanted_events(ssl.get(), result);
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (!events || left.count() <= 0) {
+            std::string why = events ? std::string("timed out") : ssl_errors();
+            long verified = ::SSL_get_verify_result(ssl.get());
+            if (verified != X509_V_OK)
+                why = std::string("certificate verify failed: ") + ::X509_verify_cert_error_string(verified);
+            return Error::from_string("TLS handshake with " + host + ":" + port + ": " + why, EPROTO);
+        }
+        pollfd fd { tcp.get(), events, 0 };
+        if (::poll(&fd, 1, static_cast<int>(left.count())) < 0 && errno != EINTR)
+            return Error::from_syscall("poll");
+    }
+    int pair[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0)
+        return Error::from_syscall("socketpair");
+    Fd plain(pair[1]);
+    set_nonblocking(pair[0]);
+    // The relay owns the TLS side and ends when the caller closes its end.
+    std::thread([ctx = std::move(ctx), ssl = std::move(ssl), tcp = std::move(tcp), relay_end = Fd(pair[0])]() mutable {
+        relay(ssl.get(), tcp.get(), relay_end.get());
+    }).detach();
+    return plain;
 }
 
 } // namespace corral::api

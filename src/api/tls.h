@@ -10,6 +10,7 @@
 // ordinary connection code serves (streams and hijacks included).
 
 #include "base/error.h"
+#include "base/fd.h"
 
 #include <functional>
 #include <memory>
@@ -46,5 +47,22 @@ private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
+
+// The client side, for `system-docker -H tcp://… --tlsverify`.
+struct TlsClientFiles {
+    bool verify { true }; // check the server's certificate against ca_cert and its name
+    std::string ca_cert; // empty: the system's CAs
+    std::string cert; // the client certificate to present; empty: none
+    std::string key;
+};
+
+// Connects to host:port over TCP and, with `tls`, makes a TLS connection on
+// it. Returns a socket carrying the plain bytes: with TLS, one end of a
+// socketpair that a thread of its own relays to the TLS connection until
+// either side closes. Errors: ECONNREFUSED (or the connect's errno) naming
+// the address, EPROTO for a failed handshake with OpenSSL's reason, EINVAL
+// for unreadable certificate files.
+ErrorOr<Fd> connect_tcp(const std::string& host, const std::string& port, const TlsClientFiles* tls,
+    int timeout_ms = 10000);
 
 } // namespace corral::api

@@ -94,7 +94,13 @@ std::string usage_text(std::string_view program)
     std::string out = "\nUsage:  " + std::string(program) + " [OPTIONS] COMMAND\n\n"
         + "A client for the CorralOS system container engine\n\nOptions:\n"
         + "  -H, --host string        Daemon socket to connect to (default " + std::string(api::DEFAULT_DOCKER_HOST)
-        + ")\n" + "  -v, --version            Print version information and quit\n\nCommands:\n";
+        + ")\n"
+        + "      --tls                Use TLS; implied by --tlsverify\n"
+        + "      --tlscacert string   Trust certs signed only by this CA\n"
+        + "      --tlscert string     Path to TLS certificate file\n"
+        + "      --tlskey string      Path to TLS key file\n"
+        + "      --tlsverify          Use TLS and verify the remote\n"
+        + "  -v, --version            Print version information and quit\n\nCommands:\n";
     for (auto const& verb : VERBS) {
         std::string name(verb.name);
         out += "  " + name + std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') + std::string(verb.description)
@@ -230,13 +236,35 @@ int system_docker_main(int argc, char** argv)
         write_out(probe, usage_text(program));
         return 0;
     }
-    if (tls || tls_verify || !tls_ca.empty() || !tls_cert.empty() || !tls_key.empty())
-        return fail(probe, program + ": TLS is not supported: system-dockerd listens on Unix sockets only", 1);
+    // TLS as the docker CLI: --tlsverify (or DOCKER_TLS_VERIFY) checks the
+    // daemon against the CA; the files default to $DOCKER_CERT_PATH or
+    // ~/.docker; a client certificate is presented when its files exist.
+    // Only tcp:// hosts use it.
+    if (const char* env = std::getenv("DOCKER_TLS_VERIFY"); env && *env)
+        tls_verify = true;
+    std::optional<api::TlsClientFiles> tls_files;
+    if (tls || tls_verify) {
+        std::string dir;
+        if (const char* env = std::getenv("DOCKER_CERT_PATH"); env && *env)
+            dir = env;
+        else
+            dir = std::string(std::getenv("HOME") ? std::getenv("HOME") : "/root") + "/.docker";
+        api::TlsClientFiles files;
+        files.verify = tls_verify;
+        files.ca_cert = tls_ca.empty() ? dir + "/ca.pem" : tls_ca;
+        std::string cert = tls_cert.empty() ? dir + "/cert.pem" : tls_cert;
+        std::string key = tls_key.empty() ? dir + "/key.pem" : tls_key;
+        if (!tls_cert.empty() || !tls_key.empty() || (::access(cert.c_str(), R_OK) == 0 && ::access(key.c_str(), R_OK) == 0)) {
+            files.cert = cert;
+            files.key = key;
+        }
+        tls_files = files;
+    }
     if (!context.empty() && context != "default")
         return fail(probe, program + ": contexts are not supported; use -H unix:///path", 1);
     if (host.empty())
         host = std::string(api::DEFAULT_DOCKER_HOST);
-    auto client = api::Client::create(host);
+    auto client = api::Client::create(host, host.starts_with("tcp://") ? tls_files : std::nullopt);
     if (client.is_error())
         return fail(probe, client.error().message(), 1);
     Cli cli { client.release_value() };

@@ -226,4 +226,53 @@ TEST_F(Tls, ATcpListenerWithoutMutualTlsIsRefused)
         << missing.err;
 }
 
+// Our client over the same TLS: the same answers as the stock CLI's.
+TEST_F(Tls, SystemDockerSpeaksMutualTlsToo)
+{
+    std::string client = s_daemon->applet("system-docker");
+    auto ours = [&](const std::vector<std::string>& tls_flags, const std::vector<std::string>& args,
+                    const std::string& input = {}) {
+        SpawnOptions options;
+        options.argv = { client, "-H", s_address };
+        options.argv.insert(options.argv.end(), tls_flags.begin(), tls_flags.end());
+        options.argv.insert(options.argv.end(), args.begin(), args.end());
+        options.env = s_daemon->client_env();
+        auto result = run(options, input);
+        return result.is_error() ? CliResult { -1, "", result.error().message() }
+                                 : CliResult { result->status.code(), result->out, result->err };
+    };
+    auto version = ours(verified("client"), { "version", "--format", "{{.Server.APIVersion}}" });
+    EXPECT_EQ(version.code, 0) << version.err;
+    EXPECT_EQ(version.out, "1.41\n");
+    std::string input(100000, 'y');
+    auto run_i = ours(verified("client"),
+        { "run", "--rm", "-i", "--net", "none", "corral-test/busybox", "sh", "-c", "wc -c; echo err >&2; exit 4" }, input);
+    EXPECT_EQ(run_i.code, 4) << run_i.err;
+    EXPECT_EQ(std::string(trim(run_i.out)), "100000");
+    EXPECT_EQ(run_i.err, "err\n");
+    auto format = std::vector<std::string> { "images", "--format", "{{.Repository}}:{{.Tag}}" };
+    EXPECT_EQ(ours(verified("client"), format).out, docker_tcp(verified("client"), format).out);
+
+    // DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, as the docker CLI reads them.
+    SpawnOptions options;
+    options.argv = { client, "-H", s_address, "version", "--format", "{{.Server.APIVersion}}" };
+    options.env = s_daemon->client_env();
+    options.env->push_back("DOCKER_TLS_VERIFY=1");
+    options.env->push_back("DOCKER_CERT_PATH=" + s_certs->path() + "/client");
+    auto from_env = run(options);
+    ASSERT_FALSE(from_env.is_error());
+    EXPECT_EQ(from_env->out, "1.41\n") << from_env->err;
+
+    // A daemon certificate from another CA is refused; so is a client without one.
+    std::string rogue_ca = s_certs->path() + "/other-ca.pem";
+    auto wrong_ca = ours({ "--tlsverify", "--tlscacert", rogue_ca }, { "version" });
+    EXPECT_EQ(wrong_ca.code, 1);
+    EXPECT_NE(wrong_ca.err.find("certificate verify failed"), std::string::npos) << wrong_ca.err;
+    auto anonymous = ours({ "--tlsverify", "--tlscacert", s_certs->path() + "/ca.pem", "--tlscert", "", "--tlskey", "" },
+        { "version", "--format", "{{.Server.APIVersion}}" });
+    EXPECT_EQ(anonymous.code, 1);
+    auto refused = ours(verified("client"), { "-H", "tcp://127.0.0.1:1", "ps" });
+    EXPECT_EQ(refused.code, 1);
+}
+
 } // namespace

@@ -618,3 +618,19 @@ TEST(OutputWriter, SplitsFramesAndReportsSystemErrors)
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
 }
+
+TEST(ClientHttp, TcpHosts)
+{
+    auto tls = api::parse_tcp_host("tcp://10.0.0.1:2400", true);
+    ASSERT_FALSE(tls.is_error());
+    EXPECT_EQ(tls->host, "10.0.0.1");
+    EXPECT_EQ(tls->port, "2400");
+    EXPECT_EQ(api::parse_tcp_host("tcp://host", true)->port, "2376");
+    EXPECT_EQ(api::parse_tcp_host("tcp://host", false)->port, "2375");
+    EXPECT_EQ(api::parse_tcp_host("tcp://:2376", true)->host, "127.0.0.1");
+    EXPECT_EQ(api::parse_tcp_host("tcp://[::1]:2376", true)->host, "::1");
+    EXPECT_TRUE(api::parse_tcp_host("tcp://host:abc", true).is_error());
+    EXPECT_TRUE(api::parse_tcp_host("tcp://[::1", true).is_error());
+    EXPECT_TRUE(api::Client::create("ssh://host").is_error());
+    EXPECT_FALSE(api::Client::create("tcp://127.0.0.1:2376").is_error());
+}
