@@ -41,7 +41,7 @@ ErrorOr<compose::Service> stage_engine(const config::Paths& paths, const std::st
     compose::Service service { "docker", found->second, {}, "/" };
     if (pull) {
         auto daemons = ServiceDaemons::open(paths);
-        TRY(pull_image(daemons, service));
+        TRY(stage_image(daemons, service));
     }
     return service;
 }

@@ -21,8 +21,8 @@ struct ServiceDaemons {
     compose::Daemons daemons();
 };
 
-// The service's image on its engine, pulled when missing.
-ErrorOr<void> pull_image(ServiceDaemons& daemons, const compose::Service& service);
+// The service's image on its engine, pulled when missing (RancherOS's staging).
+ErrorOr<void> stage_image(ServiceDaemons& daemons, const compose::Service& service);
 
 struct MachineServices {
     config::LoadedConfig config;

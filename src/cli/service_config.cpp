@@ -52,7 +52,7 @@ int service_enable(const config::Paths& paths, const ServiceOptions& options)
     // that cannot be reached leaves that for later.
     auto daemons = ServiceDaemons::open(paths);
     for (auto const& service : staged) {
-        auto pulled = pull_image(daemons, service);
+        auto pulled = stage_image(daemons, service);
         if (pulled.is_error())
             log::warn(service.name + ": enabled, but its image was not pulled: " + pulled.error().message());
     }

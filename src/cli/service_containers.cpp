@@ -35,7 +35,7 @@ compose::Daemons ServiceDaemons::daemons()
     return { system ? &*system : nullptr, user ? &*user : nullptr };
 }
 
-ErrorOr<void> pull_image(ServiceDaemons& daemons, const compose::Service& service)
+ErrorOr<void> stage_image(ServiceDaemons& daemons, const compose::Service& service)
 {
     auto d = daemons.daemons();
     auto* client = TRY(compose::daemon_for(service, d));
@@ -249,20 +249,8 @@ int service_pull(const config::Paths& paths, const ServiceOptions& options)
             continue;
         }
         // An explicit pull fetches again even when the image is present.
-        std::string failure, pending;
-        auto streamed = (*client)->stream("POST", "/images/create", { { "fromImage", service->config.image } }, {},
-            [&](std::string_view chunk) -> ErrorOr<void> {
-                pending += chunk;
-                for (size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
-                    auto message = json::parse(pending.substr(0, end), nullptr, false);
-                    if (message.is_object() && message.contains("error") && failure.empty())
-                        failure = message["error"].is_string() ? message["error"].get<std::string>() : message["error"].dump();
-                }
-                return {};
-            });
-        if (streamed.is_error() || !failure.empty()) {
-            log::error("service pull " + service->name + ": "
-                + (streamed.is_error() ? streamed.error().message() : failure));
+        if (auto pulled = compose::pull_image(**client, service->config.image); pulled.is_error()) {
+            log::error("service pull " + service->name + ": " + pulled.error().message());
             status = options.ignore_pull_failures ? status : 1;
             continue;
         }

@@ -411,28 +411,34 @@ const ServiceReport* UpReport::find(std::string_view name) const
     return nullptr;
 }
 
+ErrorOr<void> pull_image(api::Client& client, const std::string& image)
+{
+    // The progress stream reports a failed pull inside a 200 answer, as an
+    // {"error": …} message.
+    std::string pending, failure;
+    auto streamed = client.stream("POST", "/images/create", { { "fromImage", image } }, {},
+        [&](std::string_view chunk) -> ErrorOr<void> {
+            pending += chunk;
+            for (size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
+                auto message = json::parse(pending.substr(0, end), nullptr, false);
+                if (message.is_object() && message.contains("error") && failure.empty())
+                    failure = message["error"].is_string() ? message["error"].get<std::string>() : message["error"].dump();
+            }
+            return {};
+        });
+    if (streamed.is_error())
+        return Error::from_string("pulling " + image + ": " + streamed.error().message(), streamed.error().code());
+    if (!failure.empty())
+        return Error::from_string("pulling " + image + ": " + failure, EIO);
+    return {};
+}
+
 ErrorOr<std::string> ensure_image(api::Client& client, const std::string& image, bool& pulled)
 {
     std::string path = "/images/" + api::path_escape(image) + "/json";
     auto found = get_json(client, path);
     if (found.is_error() && found.error().code() == ENOENT) {
-        // The progress stream reports a failed pull inside a 200 answer, as
-        // an {"error": …} message.
-        std::string pending, failure;
-        auto streamed = client.stream("POST", "/images/create", { { "fromImage", image } }, {},
-            [&](std::string_view chunk) -> ErrorOr<void> {
-                pending += chunk;
-                for (size_t end; (end = pending.find('\n')) != std::string::npos; pending.erase(0, end + 1)) {
-                    auto message = json::parse(pending.substr(0, end), nullptr, false);
-                    if (message.is_object() && message.contains("error") && failure.empty())
-                        failure = message["error"].is_string() ? message["error"].get<std::string>() : message["error"].dump();
-                }
-                return {};
-            });
-        if (streamed.is_error())
-            return Error::from_string("pulling " + image + ": " + streamed.error().message(), streamed.error().code());
-        if (!failure.empty())
-            return Error::from_string("pulling " + image + ": " + failure, EIO);
+        TRY(pull_image(client, image));
         pulled = true;
         found = get_json(client, path);
     }

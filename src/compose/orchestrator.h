@@ -95,6 +95,11 @@ struct UpReport {
 
 UpReport up(std::vector<Service> services, const Daemons& daemons, const UpOptions& options);
 
+// Pulls `image` on `client` (again, when it is there already). A failure,
+// also one the daemon reports inside its progress stream, is an error naming
+// the image.
+ErrorOr<void> pull_image(api::Client& client, const std::string& image);
+
 // The image's ID on `client`, pulling it first when the daemon does not have
 // it (`pulled` says so). A failed pull is an error naming the image.
 ErrorOr<std::string> ensure_image(api::Client& client, const std::string& image, bool& pulled);
