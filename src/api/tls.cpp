@@ -6,15 +6,21 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <chrono>
+#include <csignal>
+#include <pthread.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <cstdlib>
+#include <mutex>
 #include <thread>
+#include <vector>
 #include <unistd.h>
 
 namespace corral::api {
@@ -308,6 +314,102 @@ struct SslCtxDeleter {
 
 } // namespace
 
+// The client's relay threads. A client process may exit while one is still
+// finishing (sending its close_notify, freeing the connection); the relays
+// are therefore joined at exit, after their sockets are shut down so that
+// each ends at once, rather than left running while the process and
+// OpenSSL's own exit handler tear down what they use.
+class ClientRelays {
+public:
+    static ClientRelays& instance()
+    {
+        // Never destroyed: exit handlers and relays may still use it.
+        static ClientRelays* relays = [] {
+            auto* created = new ClientRelays();
+            // Registered after OpenSSL's own handler (the caller has made an
+            // SSL_CTX), so it runs before OpenSSL cleans up.
+            std::atexit([] { ClientRelays::instance().stop_all(); });
+            return created;
+        }();
+        return *relays;
+    }
+
+    void start(std::unique_ptr<SSL_CTX, SslCtxDeleter> ctx, SslPtr ssl, Fd tcp, Fd relay_end)
+    {
+        std::lock_guard lock(m_mutex);
+        reap_locked();
+        auto entry = std::make_shared<Entry>();
+        entry->tcp = tcp.get();
+        entry->plain = relay_end.get();
+        entry->thread = std::thread([entry, ctx = std::move(ctx), ssl = std::move(ssl), tcp = std::move(tcp),
+                                        relay_end = std::move(relay_end)]() mutable {
+            // OpenSSL writes to the socket with write(): a peer gone would
+            // raise SIGPIPE, which a client process does not ignore. Blocked
+            // in this thread, the write fails with EPIPE instead.
+            sigset_t pipe;
+            sigemptyset(&pipe);
+            sigaddset(&pipe, SIGPIPE);
+            ::pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+            relay(ssl.get(), tcp.get(), relay_end.get());
+            std::lock_guard lock(instance().m_mutex);
+            entry->done = true; // the sockets close when this closure goes
+        });
+        m_entries.push_back(entry);
+    }
+
+private:
+    struct Entry {
+        std::thread thread;
+        int tcp { -1 };
+        int plain { -1 };
+        bool done { false };
+    };
+
+    // Joins the relays that have finished.
+    void reap_locked()
+    {
+        std::erase_if(m_entries, [](auto const& entry) {
+            if (!entry->done)
+                return false;
+            entry->thread.join();
+            return true;
+        });
+    }
+
+    void stop_all()
+    {
+        std::vector<std::shared_ptr<Entry>> entries;
+        {
+            std::lock_guard lock(m_mutex);
+            // Our side's end: the relay sends its close_notify and finishes.
+            for (auto const& entry : m_entries)
+                if (!entry->done)
+                    ::shutdown(entry->plain, SHUT_RDWR);
+            entries.swap(m_entries);
+        }
+        // A peer that stopped reading could hold a relay on a write: after a
+        // grace period its connection is cut as well.
+        for (int i = 0; i < 40; ++i) {
+            {
+                std::lock_guard lock(m_mutex);
+                if (std::all_of(entries.begin(), entries.end(), [](auto const& e) { return e->done; }))
+                    break;
+                if (i == 39) {
+                    for (auto const& entry : entries)
+                        if (!entry->done)
+                            ::shutdown(entry->tcp, SHUT_RDWR);
+                }
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        for (auto const& entry : entries)
+            entry->thread.join();
+    }
+
+    std::mutex m_mutex;
+    std::vector<std::shared_ptr<Entry>> m_entries;
+};
+
 ErrorOr<Fd> connect_tcp(const std::string& host, const std::string& port, const TlsClientFiles* tls, int timeout_ms)
 {
     Fd tcp = TRY(tcp_socket(host, port));
@@ -370,9 +472,7 @@ ErrorOr<Fd> connect_tcp(const std::string& host, const std::string& port, const 
     Fd plain(pair[1]);
     set_nonblocking(pair[0]);
     // The relay owns the TLS side and ends when the caller closes its end.
-    std::thread([ctx = std::move(ctx), ssl = std::move(ssl), tcp = std::move(tcp), relay_end = Fd(pair[0])]() mutable {
-        relay(ssl.get(), tcp.get(), relay_end.get());
-    }).detach();
+    ClientRelays::instance().start(std::move(ctx), std::move(ssl), std::move(tcp), Fd(pair[0]));
     return plain;
 }
 
