@@ -38,25 +38,11 @@ bool looks_like_struct(const Json& object)
     return true;
 }
 
+// The type a field was looked up in: go_kind(), except that a null is the
+// interface{} holding it.
 std::string go_type_name(const Json& value)
 {
-    switch (value.type()) {
-    case Json::value_t::string:
-        return "string";
-    case Json::value_t::boolean:
-        return "bool";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-        return "int";
-    case Json::value_t::number_float:
-        return "float64";
-    case Json::value_t::array:
-        return "[]interface {}";
-    case Json::value_t::object:
-        return "map[string]interface {}";
-    default:
-        return "interface {}";
-    }
+    return value.is_null() ? "interface {}" : go_kind(value);
 }
 
 class Executor {

@@ -102,6 +102,9 @@ const TemplateFunctions& header_template_functions();
 
 // How Go's fmt prints a decoded JSON value with %v.
 std::string go_print(const Json& value);
+// The Go type of a decoded JSON value as fmt's %T names it ("string", "int",
+// "float64", "[]interface {}", "map[string]interface {}"; "<nil>" for null).
+std::string go_kind(const Json& value);
 // Go's text/template truth: false, 0, "", null, empty arrays and objects are false.
 bool go_truth(const Json& value);
 

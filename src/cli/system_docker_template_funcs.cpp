@@ -22,27 +22,6 @@ Error bad_args(std::string_view name, size_t want, size_t got, bool at_least = f
         + (at_least ? "at least " : "") + std::to_string(want) + " got " + std::to_string(got));
 }
 
-std::string go_kind(const Json& value)
-{
-    switch (value.type()) {
-    case Json::value_t::string:
-        return "string";
-    case Json::value_t::boolean:
-        return "bool";
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-        return "int";
-    case Json::value_t::number_float:
-        return "float64";
-    case Json::value_t::array:
-        return "[]interface {}";
-    case Json::value_t::object:
-        return "map[string]interface {}";
-    default:
-        return "<nil>";
-    }
-}
-
 ErrorOr<std::string> string_arg(const Json& value)
 {
     if (!value.is_string())
@@ -667,6 +646,27 @@ TemplateFunctions make_builtins()
 }
 
 } // namespace
+
+std::string go_kind(const Json& value)
+{
+    switch (value.type()) {
+    case Json::value_t::string:
+        return "string";
+    case Json::value_t::boolean:
+        return "bool";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+        return "int";
+    case Json::value_t::number_float:
+        return "float64";
+    case Json::value_t::array:
+        return "[]interface {}";
+    case Json::value_t::object:
+        return "map[string]interface {}";
+    default:
+        return "<nil>";
+    }
+}
 
 const TemplateFunctions& builtin_template_functions()
 {
