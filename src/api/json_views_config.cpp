@@ -6,6 +6,7 @@
 #include "api/json_views.h"
 
 #include "base/strings.h"
+#include "runtime/spec_builder.h"
 
 #include <span>
 #include <unistd.h>
@@ -17,31 +18,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int64_t DEFAULT_SHM_SIZE = 64 * 1024 * 1024; // dockerd's config.DefaultShmSize
-
-// The masked and read-only paths the runtime applies (runtime/spec_security.cpp,
-// moby's oci.DefaultSpec() with its later additions); dockerd stores its
-// defaults in HostConfig at create.
-constexpr const char* MASKED_PATHS[] = {
-    "/proc/acpi",
-    "/proc/asound",
-    "/proc/interrupts",
-    "/proc/kcore",
-    "/proc/keys",
-    "/proc/latency_stats",
-    "/proc/sched_debug",
-    "/proc/scsi",
-    "/proc/timer_list",
-    "/proc/timer_stats",
-    "/sys/devices/virtual/powercap",
-    "/sys/firmware",
-};
-constexpr const char* READONLY_PATHS[] = {
-    "/proc/bus",
-    "/proc/fs",
-    "/proc/irq",
-    "/proc/sys",
-    "/proc/sysrq-trigger",
-};
 
 // How a HostConfig field decodes in Go, and so how it renders back.
 enum class Kind {
@@ -486,9 +462,9 @@ json container_host_config_json(
     if (!host.contains("Runtime"))
         host["Runtime"] = "runc";
     if (host["MaskedPaths"].is_null() && !privileged)
-        host["MaskedPaths"] = std::vector<std::string>(std::begin(MASKED_PATHS), std::end(MASKED_PATHS));
+        host["MaskedPaths"] = std::vector<std::string>(runtime::default_masked_paths().begin(), runtime::default_masked_paths().end());
     if (host["ReadonlyPaths"].is_null() && !privileged)
-        host["ReadonlyPaths"] = std::vector<std::string>(std::begin(READONLY_PATHS), std::end(READONLY_PATHS));
+        host["ReadonlyPaths"] = std::vector<std::string>(runtime::default_readonly_paths().begin(), runtime::default_readonly_paths().end());
     return host;
 }
 

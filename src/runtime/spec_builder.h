@@ -9,6 +9,7 @@
 #include "runtime/container_config.h"
 #include "runtime/spec.h"
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -124,5 +125,10 @@ ContainerConfig merge_image_defaults(ContainerConfig config, const ImageDefaults
 // kind (ro/rw, exec/noexec, one propagation, size=…), in a stable order.
 // Error: `invalid tmpfs option "x"`.
 ErrorOr<std::vector<std::string>> merge_tmpfs_options(const std::vector<std::string>& options);
+
+// The paths an unprivileged container gets masked and read-only (moby's
+// defaults with their later additions); the API shows them in HostConfig.
+std::span<const std::string_view> default_masked_paths();
+std::span<const std::string_view> default_readonly_paths();
 
 } // namespace corral::runtime

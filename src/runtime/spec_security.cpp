@@ -180,3 +180,17 @@ ErrorOr<void> build_security(const BuildInput& input, Spec& spec)
 }
 
 } // namespace corral::runtime::detail
+
+namespace corral::runtime {
+
+std::span<const std::string_view> default_masked_paths()
+{
+    return detail::MASKED_PATHS;
+}
+
+std::span<const std::string_view> default_readonly_paths()
+{
+    return detail::READONLY_PATHS;
+}
+
+} // namespace corral::runtime
