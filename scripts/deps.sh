@@ -17,6 +17,8 @@ packages=(
     curl
     # tests: GoogleTest, and clang with compiler-rt for the libFuzzer targets
     libgtest-dev libgmock-dev clang libclang-rt-14-dev
+    # kernel, initrd, ISO, QEMU
+    squashfs-tools isolinux syslinux-common xorriso qemu-system-x86 qemu-utils kmod cpio zstd lz4 e2fsprogs ca-certificates openssh-client
 )
 
 missing=()
