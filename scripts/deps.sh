@@ -7,7 +7,7 @@ packages=(
     # toolchain
     g++ cmake ninja-build ccache pkg-config make
     # libraries
-    libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libarchive-dev libssl-dev libcurl4-openssl-dev libseccomp-dev libcap-dev
+    libyaml-cpp-dev libcli11-dev nlohmann-json3-dev libarchive-dev libssl-dev libcurl4-openssl-dev libseccomp-dev libcap-dev libblkid-dev
     libboost-dev
     # test peers: the stock docker CLI and dockerd, a registry, skopeo, test images
     docker.io docker-registry skopeo busybox-static python3-docker runc

@@ -4,6 +4,7 @@
 #include "cli/ros.h"
 
 #include "base/log.h"
+#include "cli/boot_services.h"
 #include "cli/config_verbs.h"
 #include "cli/engine.h"
 #include "cli/service.h"
@@ -181,6 +182,24 @@ void add_service_commands(CLI::App& ros, int& exit_code)
     user_docker_cmd->group(""); // hidden
     user_docker_cmd->add_flag("--print", options->print_only, "print the dockerd command line instead of running it");
     user_docker_cmd->callback([=, &exit_code] { exit_code = user_docker(*paths, *options); });
+
+    CLI::App* sysinit_cmd = ros.add_subcommand("sysinit", "bring up the services at boot (run by init)");
+    sysinit_cmd->group("");
+    sysinit_cmd->callback([=, &exit_code] { exit_code = sysinit(*paths); });
+
+    auto timeout = std::make_shared<int>(60);
+    CLI::App* stop_cmd = ros.add_subcommand("stop-services", "stop the services at shutdown (run by init)");
+    stop_cmd->group("");
+    stop_cmd->add_option("--timeout", *timeout, "seconds for the whole shutdown")->capture_default_str();
+    stop_cmd->callback([=, &exit_code] { exit_code = stop_services(*paths, *timeout); });
+
+    CLI::App* udev_cmd = ros.add_subcommand("udev-settle", "coldplug devices once (the udev-cold service)");
+    udev_cmd->group("");
+    udev_cmd->callback([&exit_code] { exit_code = udev_settle(); });
+
+    CLI::App* preload_cmd = ros.add_subcommand("preload-images", "load the user engine's preloaded images");
+    preload_cmd->group("");
+    preload_cmd->callback([=, &exit_code] { exit_code = preload_images(*paths); });
 }
 
 } // namespace

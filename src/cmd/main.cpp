@@ -5,6 +5,9 @@
 #include "api/daemon.h"
 #include "cli/ros.h"
 #include "cli/system_docker.h"
+#include "init/init_main.h"
+#include "init/power.h"
+#include "netconf/netconf.h"
 #include "runtime/container_init.h"
 
 #include <cstring>
@@ -25,6 +28,12 @@ constexpr Applet APPLETS[] = {
     { "corral-init", corral::runtime::container_init_main },
     { "system-dockerd", corral::api::system_dockerd_main },
     { "system-docker", corral::cli::system_docker_main },
+    { "init", corral::init::init_main },
+    { "halt", corral::init::power_main },
+    { "poweroff", corral::init::power_main },
+    { "reboot", corral::init::power_main },
+    { "shutdown", corral::init::power_main },
+    { "netconf", corral::netconf::netconf_main },
 };
 
 } // namespace
