@@ -54,7 +54,7 @@ ErrorOr<nlohmann::json> read_config_file(const std::string& path)
         return Error::from_string(path + ": not a JSON object", EINVAL);
     static const std::set<std::string> known { "data-root", "exec-root", "hosts", "group", "log-level", "debug",
         "log-driver", "log-opts", "registry-mirrors", "insecure-registries", "live-restore", "pidfile", "graph",
-        "storage-driver", "selinux-enabled", "userland-proxy", "bridge", "iptables", "ip-masq", "ipv6",
+        "storage-driver", "selinux-enabled", "userland-proxy", "bridge", "bip", "iptables", "ip-masq", "ipv6",
         "default-ulimits", "cgroup-parent", "tls", "tlsverify", "tlscacert", "tlscert", "tlskey" };
     for (auto const& [key, value] : json.items()) {
         if (!known.contains(key))
@@ -99,6 +99,8 @@ ErrorOr<DaemonOptions> parse_daemon_options(int argc, char** argv)
     app.add_option("--storage-driver,-s", ignored, "Accepted: the storage driver is always overlay2");
     app.add_option("--bridge,-b", ignored, "Accepted: no bridge network");
     app.add_option("--iptables", ignored, "Accepted: no iptables rules are made");
+    app.add_option("--bip", ignored, "Accepted: no bridge network (RancherOS's system_docker.bip)");
+    app.add_option("--ip-masq", ignored, "Accepted: no bridge network");
     app.add_flag("--selinux-enabled", ignored_flag, "Accepted");
     app.add_option("--userland-proxy", ignored, "Accepted");
     app.add_option("--restart", ignored, "Accepted");
