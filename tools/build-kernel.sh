@@ -8,6 +8,9 @@
 #     <work>/kernel.version                   <kver>
 #     <work>/kernel.package                   "<package> <version>"
 #     <out>/vmlinuz
+#     <out>/vmlinux    the same kernel uncompressed (ELF, with a PVH entry): QEMU boots it
+#                      with -kernel without running the bzImage's decompressor, which
+#                      takes seconds under TCG (tools/qemu-run.sh prefers it)
 # The .deb is cached in ${CORRAL_CACHE:-<work>/cache}. Nothing is redone when the
 # package version and this script are unchanged.
 set -euo pipefail
@@ -161,9 +164,24 @@ for module in "${boot_modules[@]}"; do
     echo "$module"
 done >"$moddir/corral.modules"
 
+# vmlinux: the payload of the bzImage, found by its compression's magic, as the
+# kernel's scripts/extract-vmlinux does (Debian compresses with xz).
+vmlinux=""
+for magic in $'\xfd7zXZ:xz -dc' $'\x28\xb5\x2f\xfd:zstd -dcq' $'\x1f\x8b\x08:gzip -dc'; do
+    offset=$(LC_ALL=C grep -abo -m1 "${magic%%:*}" "$vmlinuz" | head -n1 | cut -d: -f1 || true)
+    [ -n "$offset" ] || continue
+    tail -c "+$((offset + 1))" "$vmlinuz" | ${magic#*:} >"$tmp/vmlinux" 2>/dev/null || true
+    if [ "$(head -c 4 "$tmp/vmlinux" | od -An -c | tr -d ' ')" = 177ELF ]; then
+        vmlinux="$tmp/vmlinux"
+        break
+    fi
+done
+[ -n "$vmlinux" ] || echo "build-kernel: no ELF kernel found inside $vmlinuz; no vmlinux" >&2
+
 rm -rf "$work/modules"
 mv "$stage" "$work/modules"
 cp "$vmlinuz" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"
+if [ -n "$vmlinux" ]; then mv "$vmlinux" "$out/vmlinux"; else rm -f "$out/vmlinux"; fi
 echo "$kver" >"$work/kernel.version"
 echo "$package $version" >"$work/kernel.package"
 echo "$stamp" >"$work/kernel.stamp"
