@@ -5,6 +5,11 @@
 #   make asan       build and test with AddressSanitizer + UBSan (build-asan/)
 #   make fuzz       build the libFuzzer targets with clang and run each for FUZZ_SECONDS
 #   make bench      run every benchmark under bench/ against its peers (needs root)
+#   make dist       the above build, then the bootable artifacts in dist/: vmlinuz, initrd,
+#                   corralos.iso, corralos.ipxe, images.cpio, build-info (tools/build-dist.sh)
+#   make run        make dist, then boot it in QEMU on this terminal (tools/qemu-run.sh);
+#                   MEM=1024 SSH_PORT=2222 CLOUD_CONFIG=file APPEND="..." DISK=file
+#                   DISK_SIZE=4G BOOT=iso CORRAL_ACCEL=kvm|tcg|auto
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -12,7 +17,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 20
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build test asan fuzz bench clean
+.PHONY: all deps build test asan fuzz bench dist run clean
 
 all: build
 
@@ -48,6 +53,13 @@ bench: build
 	bench/image_load/run.sh $(BUILD)
 	bench/container_start/run.sh $(BUILD)
 	bench/api/run.sh $(BUILD)
+	bench/boot/run.sh $(BUILD)
+
+dist: build
+	tools/build-dist.sh $(BUILD)
+
+run: dist
+	tools/qemu-run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
