@@ -228,6 +228,51 @@ std::string shell_command_line(const std::vector<std::string>& words)
     return out;
 }
 
+namespace {
+
+// dockerd in a container with a cgroup v2 namespace of its own (the docker
+// service) sees its container's cgroup as the root. It can only hand
+// controllers to the containers it makes once no process is left in that
+// cgroup itself (cgroup v2's "no internal processes" rule), so, as Docker's
+// dind script does, the processes move to a leaf "init" and every controller
+// is enabled for the children. Skipped on the host's real root cgroup, which
+// has no cgroup.type file, and on cgroup v1.
+void delegate_cgroup_v2()
+{
+    auto self = read_file("/proc/self/cgroup");
+    if (self.is_error() || !self.value().starts_with("0::"))
+        return;
+    std::string path = self.value().substr(3);
+    while (!path.empty() && path.back() == '\n')
+        path.pop_back();
+    std::string dir = "/sys/fs/cgroup" + (path == "/" ? std::string() : path);
+    if (::access((dir + "/cgroup.type").c_str(), F_OK) != 0 || ::access((dir + "/cgroup.controllers").c_str(), F_OK) != 0)
+        return;
+    auto controllers = read_file(dir + "/cgroup.controllers");
+    if (controllers.is_error())
+        return;
+    (void)::mkdir((dir + "/init").c_str(), 0755);
+    if (auto procs = read_file(dir + "/cgroup.procs"); !procs.is_error()) {
+        for (auto const& pid : split(procs.value(), '\n')) {
+            if (pid.empty())
+                continue;
+            if (auto fd = sys::open(dir + "/init/cgroup.procs", O_WRONLY); !fd.is_error())
+                (void)sys::write_all(fd.value().get(), pid); // a process that ended meanwhile: nothing to move
+        }
+    }
+    std::string enable;
+    for (auto const& name : split(std::string(trim(controllers.value())), ' ')) {
+        if (!name.empty())
+            enable += (enable.empty() ? "+" : " +") + name;
+    }
+    if (auto fd = sys::open(dir + "/cgroup.subtree_control", O_WRONLY); !fd.is_error()) {
+        if (auto written = sys::write_all(fd.value().get(), enable); written.is_error())
+            log::warn("enabling cgroup controllers for the user engine: " + written.error().message());
+    }
+}
+
+} // namespace
+
 int user_docker(const config::Paths& paths, const UserDockerOptions& options)
 {
     log::set_program("ros user-docker");
@@ -258,6 +303,8 @@ int user_docker(const config::Paths& paths, const UserDockerOptions& options)
 
     if (auto written = write_tls_files(command); written.is_error())
         return failed(written.release_error().context("writing the TLS files"));
+
+    delegate_cgroup_v2();
 
     std::vector<char*> argv;
     for (auto& arg : command.argv)
