@@ -69,7 +69,7 @@ file -L "$busybox" | grep -q 'statically linked' || { echo "build-initrd: $busyb
 
 epoch=${SOURCE_DATE_EPOCH:-0}
 inputs=$({
-    echo "$version $compress $epoch $kver"
+    echo "$version $compress $epoch $kver $out"
     sha256sum "$0" "${programs[@]/#/$build/bin/}" "$build/share/ros/os-config.yml" "$busybox" "$mke2fs" \
         /etc/mke2fs.conf /etc/ssl/certs/ca-certificates.crt
     (cd "$repo/os/repositories/core" && find . -type f | LC_ALL=C sort | xargs sha256sum)

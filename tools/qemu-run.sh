@@ -14,6 +14,7 @@
 #   --disk FILE         DISK         a persistent virtio disk (qcow2, made DISK_SIZE big
 #                                    if missing, default 4G), formatted as
 #                                    RANCHER_STATE on first boot
+#   --disk-size SIZE    DISK_SIZE    the size of a new DISK (4G)
 #   --boot iso          BOOT=iso     boot the ISO through isolinux instead
 #   --accel kvm|tcg|auto CORRAL_ACCEL  auto (default): KVM if /dev/kvm is usable and a
 #                                    5 s probe boot under it finishes (nested KVM can
