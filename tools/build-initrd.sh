@@ -14,7 +14,8 @@
 #   /usr/lib/x86_64-linux-gnu/... the shared libraries of ros and mke2fs, and ld.so
 #   /usr/lib/modules/<kver>/...   the module subset, modules.dep, corral.modules
 #   /usr/share/ros/os-config.yml, os-release, repositories/core/...
-#   /etc/os-release -> ../usr/share/ros/os-release, /etc/ssl/certs/ca-certificates.crt
+#   /etc/os-release -> ../usr/share/ros/os-release, /etc/ssl/certs/ca-certificates.crt,
+#   /etc/mtab -> ../proc/self/mounts
 #   empty /dev /proc /sys /run /tmp /var /etc /root /home /opt /mnt /media; /dev/console
 # Nothing is redone when none of the inputs changed.
 set -euo pipefail
@@ -153,6 +154,8 @@ VERSION_ID="$version_id"
 PRETTY_NAME="CorralOS $version"
 EOF
 ln -s ../usr/share/ros/os-release "$root/etc/os-release"
+# mke2fs and mount look for the mount table here.
+ln -s ../proc/self/mounts "$root/etc/mtab"
 cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 
 # Check that ros finds every library in the tree it will run in.
@@ -167,7 +170,8 @@ mkdir -p "$(dirname "$out")"
 "${compressor[@]}" "$tmp/initrd.cpio" >"$out.tmp"
 # A legacy lz4 stream has no end mark: the kernel stops at a zero chunk length. Zeros
 # to a 4-byte boundary and one zero word more let a bootloader append another archive
-# (iPXE's images.cpio) right after it, which the kernel finds past the zeros.
+# (iPXE's images.cpio) right after it, which the kernel finds past the zeros. (The lz4
+# command reports the zero word as corrupted input, after it has written everything.)
 size=$(stat -c %s "$out.tmp")
 head -c $(( (4 - size % 4) % 4 + 4 )) /dev/zero >>"$out.tmp"
 mv "$out.tmp" "$out"
