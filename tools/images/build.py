@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Builds the CorralOS images described under os/images/ as `docker save`
+archives, from Debian packages, without Docker and without running anything
+inside an image.
+
+usage: build.py --ros BINDIR --version VERSION --work DIR --out DIR [--force]
+
+Writes <out>/<folder>.tar for each image folder and <out>/images.txt. An image
+whose inputs (its folders, its package versions, the tools here, the reference,
+SOURCE_DATE_EPOCH) are unchanged since the last run is not rebuilt. Images
+built on a base share the base's layer, byte for byte.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import posixpath
+import subprocess
+import sys
+import time
+
+# No __pycache__ in the source tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import apt as aptlib  # noqa: E402
+import archive  # noqa: E402
+import description  # noqa: E402
+import elfcheck  # noqa: E402
+import rootfs  # noqa: E402
+
+TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(TOOLS_DIR))
+IMAGES_DIR = os.path.join(REPO, "os", "images")
+# Used when SOURCE_DATE_EPOCH is unset and git cannot say (2024-01-01).
+FALLBACK_EPOCH = 1704067200
+
+
+def log(message):
+    print("build-images: " + message, file=sys.stderr, flush=True)
+
+
+def source_date_epoch():
+    """SOURCE_DATE_EPOCH, else the time of the last commit that changed an
+    image input, so that unrelated commits do not rebuild the images."""
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    result = subprocess.run(["git", "-C", REPO, "log", "-1", "--format=%ct", "--", "os/images", "tools/images",
+                             "tools/build-images.sh"], capture_output=True, text=True)
+    return int(result.stdout.strip()) if result.returncode == 0 and result.stdout.strip() else FALLBACK_EPOCH
+
+
+def ros_library_packages(ros):
+    """The Debian packages that hold the shared libraries `ros` loads."""
+    output = subprocess.run(["ldd", ros], capture_output=True, text=True).stdout
+    libraries = []
+    for line in output.splitlines():
+        fields = line.split()
+        if "=>" in fields and fields.index("=>") + 1 < len(fields) and fields[fields.index("=>") + 1].startswith("/"):
+            libraries.append(fields[fields.index("=>") + 1])
+        elif fields and fields[0].startswith("/"):
+            libraries.append(fields[0])  # the dynamic loader
+    packages = set()
+    for library in libraries:
+        candidates = []
+        for path in (library, os.path.realpath(library)):
+            candidates += [path, path[4:] if path.startswith("/usr/") else "/usr" + path]
+        for path in candidates:
+            result = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
+            if result.returncode == 0:
+                packages.add(result.stdout.split(":", 1)[0].strip())
+                break
+        else:
+            raise SystemExit("build-images: no Debian package holds %s, which %s needs" % (library, ros))
+    return sorted(packages)
+
+
+def busybox_applets(version):
+    """`busybox --list-full` of the host's busybox, which must be the one the
+    images get: the applets are read from it, never from the image."""
+    banner = subprocess.run(["busybox"], capture_output=True, text=True).stdout.splitlines()[0]
+    if "(Debian %s)" % version not in banner:
+        raise SystemExit("build-images: the host's busybox is \"%s\", the images get busybox-static %s; "
+                         "install that version (scripts/deps.sh)" % (banner, version))
+    return subprocess.run(["busybox", "--list-full"], capture_output=True, text=True, check=True).stdout.split()
+
+
+def assemble(desc, packages, debs, applets):
+    """The image's whole root filesystem."""
+    tree = rootfs.Tree()
+    names = {name for name, _, _ in packages}
+    for name, _, _ in packages:
+        tree.add_deb(debs[name], name, desc.only.get(name))
+    tree.merge_usr()
+    if "busybox-static" in names:
+        tree.add_busybox_applets(applets)
+    for path, (mode, uid, gid) in sorted(desc.dirs.items()):
+        tree.ensure_dir(path)
+        entry = tree.entries[path]
+        entry.mode, entry.uid, entry.gid, entry.origin = mode, uid, gid, "image"
+    for path, target in sorted(desc.links.items()):
+        tree.symlink(rootfs.merged(path), target)
+    for directory in desc.rootfs_dirs():
+        tree.add_directory(directory)
+    for path, (mode, uid, gid) in sorted(desc.modes.items()):
+        entry = tree.entries.get(rootfs.merged(path))
+        if entry is None:
+            raise SystemExit("build-images: %s: [modes] names %s, which is not in the image" % (desc.name, path))
+        entry.mode, entry.uid, entry.gid = mode, uid, gid
+    if "ca-certificates" in names:
+        add_ca_bundle(tree)
+    tree.prune(desc.remove, desc.keep)
+    tree.drop_shadowed_applets()
+    return tree
+
+
+def add_ca_bundle(tree):
+    """What update-certificates (ca-certificates' maintainer script) makes that
+    programs read: every certificate the package ships, in one file."""
+    certificates = sorted(p for p in tree.entries if p.startswith("usr/share/ca-certificates/") and p.endswith(".crt"))
+    bundle = b"".join(tree.entries[p].data.rstrip(b"\n") + b"\n" for p in certificates)
+    tree.put("etc/ssl/certs/ca-certificates.crt", rootfs.Entry("file", 0o644, data=bundle, origin="ca-certificates"))
+
+
+def check(desc, tree, ros):
+    """Fails when a program misses a library; reports plugins that do."""
+    problems = elfcheck.missing_libraries(tree)
+    fatal = [(p, lib) for p, lib in problems if any(p.startswith(d + "/") for d in rootfs.BIN_DIRS)]
+    for path, library in problems:
+        log("%s: /%s needs %s, which is not in the image" % (desc.name, path, library))
+    if desc.ros_libraries:
+        with open(ros, "rb") as f:
+            info = elfcheck.dynamic_info(f.read())
+        if info:
+            fatal += [("usr/bin/ros", lib) for lib in elfcheck.unresolved(tree, "usr/bin/ros", *info)]
+    if fatal:
+        raise SystemExit("build-images: %s: programs miss libraries: %s" % (
+            desc.name, ", ".join("/%s: %s" % f for f in fatal)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Build the CorralOS images from Debian packages.")
+    parser.add_argument("--ros", required=True, help="the build's bin directory (with ros)")
+    parser.add_argument("--version", required=True, help="the tag of the system images, e.g. v0.1.0")
+    parser.add_argument("--work", required=True, help="work directory (kept between runs)")
+    parser.add_argument("--out", required=True, help="where the archives and images.txt go")
+    parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
+    args = parser.parse_args()
+
+    epoch = source_date_epoch()
+    work, out = os.path.abspath(args.work), os.path.abspath(args.out)
+    layers_dir, stamps_dir = os.path.join(work, "layers"), os.path.join(work, "stamps")
+    for path in (out, layers_dir, stamps_dir):
+        os.makedirs(path, exist_ok=True)
+    apt = aptlib.Apt(work, os.environ.get("CORRAL_CACHE") or os.path.join(work, "cache"))
+    ros = os.path.join(args.ros, "ros")
+    descriptions = description.load_all(IMAGES_DIR)
+
+    tools_digest = hashlib.sha256()
+    for name in sorted(os.listdir(TOOLS_DIR)):
+        if name.endswith(".py"):
+            with open(os.path.join(TOOLS_DIR, name), "rb") as f:
+                tools_digest.update(name.encode() + b"\0" + f.read())
+
+    ros_packages = ros_library_packages(ros)
+    built = {}  # name → (tree or None, record); trees only of images rebuilt or needed as bases
+    records = {}
+    for name, desc in descriptions.items():
+        started = time.monotonic()
+        install = desc.install + (ros_packages if desc.ros_libraries else [])
+        packages = apt.resolve(sorted(set(install)), sorted(set(desc.skip) - set(install)))
+        packages = sorted(set(packages) | set(apt.candidates(sorted(desc.only)) if desc.only else []))
+        versions = {n: v for n, v, _ in packages}
+        reference = desc.reference(args.version)
+        if desc.tag_is_version_of:
+            upstream = versions.get(desc.tag_is_version_of, "").split(":")[-1].split("+")[0].split("-")[0]
+            if upstream != desc.tag:
+                raise SystemExit("build-images: %s is tagged %s but %s is %s" % (
+                    name, desc.tag, desc.tag_is_version_of, versions.get(desc.tag_is_version_of)))
+        applets = busybox_applets(versions["busybox-static"]) if "busybox-static" in versions else []
+        base_record = records.get(desc.base)
+        inputs = hashlib.sha256(json.dumps([
+            tools_digest.hexdigest(), desc.digest(), packages, applets, epoch, reference,
+            base_record["inputs"] if base_record else None]).encode()).hexdigest()
+
+        stamp = os.path.join(stamps_dir, name + ".json")
+        target = os.path.join(out, name + ".tar")
+        record = None
+        if not args.force and os.path.exists(stamp) and os.path.exists(target):
+            with open(stamp) as f:
+                record = json.load(f)
+            if record["inputs"] != inputs or archive.sha256_file(target) != record["archive_sha256"] or \
+                    not all(os.path.exists(os.path.join(layers_dir, d + ".tar")) for d, _ in record["layers"]):
+                record = None
+        if record is not None:
+            records[name] = record
+            log("%s: up to date" % reference)
+            continue
+
+        debs = apt.fetch(packages)
+        tree = assemble(desc, packages, debs, applets)
+        check(desc, tree, ros)
+        layers = []
+        lower = None
+        if desc.base:
+            lower = built.get(desc.base)
+            if lower is None:  # the base is up to date: only its tree is needed
+                base = descriptions[desc.base]
+                base_packages = [p for p in packages if p[0] in set(records[desc.base]["packages"])]
+                lower = assemble(base, base_packages, debs, applets)
+                built[desc.base] = lower
+            layers = [tuple(layer) for layer in records[desc.base]["layers"]]
+        temp = os.path.join(layers_dir, "tmp-%s.tar" % name)
+        diff_id, size = archive.write_layer(archive.difference(lower, tree), temp, epoch)
+        os.replace(temp, os.path.join(layers_dir, diff_id + ".tar"))
+        layers.append((diff_id, size))
+        own = [n for n, _, _ in packages if not (desc.base and n in records[desc.base]["packages"])]
+        history = ([] if not desc.base else records[desc.base]["history"]) + [
+            "corralos build-images %s: Debian packages %s" % (name, " ".join(own) or "(none)")]
+        config_blob = archive.image_config(desc.config, [d for d, _ in layers], history, epoch)
+        archive.write_docker_archive(target, reference, config_blob,
+                                     [(d, os.path.join(layers_dir, d + ".tar")) for d, _ in layers], epoch)
+        built[name] = tree
+        record = {
+            "inputs": inputs, "reference": reference, "user": desc.user, "base": desc.base,
+            "id": "sha256:" + hashlib.sha256(config_blob).hexdigest(),
+            "archive_sha256": archive.sha256_file(target), "archive_size": os.path.getsize(target),
+            "layers": layers, "rootfs_size": tree.size(), "history": history,
+            "packages": versions, "own_packages": own,
+        }
+        with open(stamp + ".tmp", "w") as f:
+            json.dump(record, f, indent=1, sort_keys=True)
+        os.replace(stamp + ".tmp", stamp)
+        records[name] = record
+        log("%s: built in %.1f s (%.1f MB)" % (reference, time.monotonic() - started, record["archive_size"] / 1e6))
+
+    write_summary(os.path.join(out, "images.txt"), records)
+    # What pack-store.sh loads into the store: the system images, bases first.
+    with open(os.path.join(work, "system-archives"), "w") as f:
+        f.writelines(os.path.join(out, name + ".tar") + "\n" for name, r in records.items() if not r["user"])
+
+
+def write_summary(path, records):
+    lines = ["# CorralOS images, built by tools/build-images.sh from Debian packages.",
+             "# Sizes are uncompressed; an image's layers include its base's."]
+    for name, r in records.items():
+        lines += ["", r["reference"] + ("  (user image, not in images.sqfs)" if r["user"] else ""),
+                  "  archive   %s.tar  %d bytes  sha256:%s" % (name, r["archive_size"], r["archive_sha256"]),
+                  "  image ID  " + r["id"],
+                  "  files     %.1f MB in all, %.1f MB in its own layer%s" % (
+                      r["rootfs_size"] / 1e6, r["layers"][-1][1] / 1e6, " (on %s)" % r["base"] if r["base"] else ""),
+                  "  packages  " + " ".join("%s=%s" % (p, r["packages"][p]) for p in r["own_packages"])]
+    with open(path + ".tmp", "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(path + ".tmp", path)
+
+
+if __name__ == "__main__":
+    main()
