@@ -122,8 +122,8 @@ ErrorOr<std::string> mount_preload()
     }
     TRY(mkdir_p(PRELOAD_DIR, 0755));
     if (!is_mount_point(PRELOAD_DIR)) {
-        std::string loop = TRY(attach_loop(images));
-        TRY(mount_fs(loop, PRELOAD_DIR, "squashfs", MS_RDONLY | MS_NODEV | MS_NOSUID));
+        LoopDevice loop = TRY(attach_loop(images));
+        TRY(mount_fs(loop.path, PRELOAD_DIR, "squashfs", MS_RDONLY | MS_NODEV | MS_NOSUID));
     }
     // The user engine's test and preload images: links into the medium, or a
     // copy out of the initramfs, which the root switch empties.

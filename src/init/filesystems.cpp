@@ -135,7 +135,7 @@ ErrorOr<void> mount_early_filesystems()
     return {};
 }
 
-ErrorOr<std::string> attach_loop(const std::string& file)
+ErrorOr<LoopDevice> attach_loop(const std::string& file)
 {
     Fd control = TRY(sys::open("/dev/loop-control", O_RDWR));
     int number = ::ioctl(control.get(), LOOP_CTL_GET_FREE);
@@ -149,9 +149,8 @@ ErrorOr<std::string> attach_loop(const std::string& file)
     config.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
     if (::ioctl(loop.get(), LOOP_CONFIGURE, &config) < 0)
         return Error::from_syscall("ioctl LOOP_CONFIGURE '" + device + "' '" + file + "'");
-    // The loop device keeps its own reference to the file; with AUTOCLEAR it
-    // goes away once the file system on it is unmounted.
-    return device;
+    // The loop device keeps its own reference to the file.
+    return LoopDevice { device, std::move(loop) };
 }
 
 ErrorOr<void> switch_root(const std::string& new_root)

@@ -4,6 +4,7 @@
 // one mount per v1 hierarchy) and the root switch (step 12).
 
 #include "base/error.h"
+#include "base/fd.h"
 
 #include <string>
 #include <string_view>
@@ -27,9 +28,16 @@ bool is_mount_point(const std::string& path);
 // pivot_root(2), which every container start uses, is refused.
 bool root_is_initramfs();
 
-// Attaches `file` to a free loop device, read-only, detached automatically on
-// the last close/unmount, and returns the device node.
-ErrorOr<std::string> attach_loop(const std::string& file);
+// A loop device attached to a file. The device is detached automatically
+// (LO_FLAGS_AUTOCLEAR) once nothing holds it: keep `fd` open until the file
+// system on it is mounted, or the device is gone before the mount opens it.
+struct LoopDevice {
+    std::string path; // /dev/loopN
+    Fd fd;
+};
+
+// Attaches `file` read-only to a free loop device.
+ErrorOr<LoopDevice> attach_loop(const std::string& file);
 
 // Moves the whole running system onto `new_root` (already mounted there):
 // /dev, /proc, /sys and /run are moved under it, every file of the initramfs

@@ -167,7 +167,8 @@ TEST(ContainerSpec, DefaultConsole)
     EXPECT_EQ(host["UTSMode"], "host");
     EXPECT_EQ(host["Privileged"], true);
     EXPECT_EQ(host["VolumesFrom"], json::parse(R"(["all-volumes"])"));
-    EXPECT_EQ(host["Binds"], json::parse(R"(["/usr/bin/iptables:/sbin/iptables:ro"])"));
+    // The console image has iptables of its own; nothing else is bound in.
+    EXPECT_TRUE(!host.contains("Binds") || host["Binds"].empty()) << host["Binds"];
     EXPECT_EQ(host["RestartPolicy"], json::parse(R"({"Name": "always", "MaximumRetryCount": 0})"));
 }
 
