@@ -6,7 +6,9 @@
 #include "base/log.h"
 #include "cli/boot_services.h"
 #include "cli/config_verbs.h"
+#include "cli/console_init.h"
 #include "cli/engine.h"
+#include "cli/entrypoint.h"
 #include "cli/service.h"
 #include "cli/user_docker.h"
 #include "config/paths.h"
@@ -182,6 +184,17 @@ void add_service_commands(CLI::App& ros, int& exit_code)
     user_docker_cmd->group(""); // hidden
     user_docker_cmd->add_flag("--print", options->print_only, "print the dockerd command line instead of running it");
     user_docker_cmd->callback([=, &exit_code] { exit_code = user_docker(*paths, *options); });
+
+    CLI::App* console_init_cmd = ros.add_subcommand("console-init", "prepare the console, then run its gettys and sshd");
+    console_init_cmd->group(""); // hidden
+    console_init_cmd->callback([=, &exit_code] { exit_code = console_init(*paths); });
+
+    // Everything after `entrypoint` is the command, passed through unparsed.
+    CLI::App* entrypoint_cmd = ros.add_subcommand("entrypoint", "prepare a system container, then exec its command");
+    entrypoint_cmd->group(""); // hidden
+    entrypoint_cmd->prefix_command();
+    entrypoint_cmd->set_help_flag();
+    entrypoint_cmd->callback([=, &exit_code] { exit_code = entrypoint(*paths, entrypoint_cmd->remaining()); });
 
     CLI::App* sysinit_cmd = ros.add_subcommand("sysinit", "bring up the services at boot (run by init)");
     sysinit_cmd->group("");

@@ -3,6 +3,9 @@
 // an applet of its own runs the `ros` CLI, as in RancherOS.
 
 #include "api/daemon.h"
+#include "cli/autologin.h"
+#include "cli/cloud_init_verbs.h"
+#include "cli/respawn.h"
 #include "cli/ros.h"
 #include "cli/system_docker.h"
 #include "init/init_main.h"
@@ -28,6 +31,11 @@ constexpr Applet APPLETS[] = {
     { "corral-init", corral::runtime::container_init_main },
     { "system-dockerd", corral::api::system_dockerd_main },
     { "system-docker", corral::cli::system_docker_main },
+    { "respawn", corral::cli::respawn_main },
+    { "autologin", corral::cli::autologin_main },
+    { "recovery", corral::cli::autologin_main },
+    { "cloud-init-save", corral::cli::cloud_init_save_main },
+    { "cloud-init-execute", corral::cli::cloud_init_execute_main },
     { "init", corral::init::init_main },
     { "halt", corral::init::power_main },
     { "poweroff", corral::init::power_main },
