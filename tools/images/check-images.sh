@@ -23,7 +23,16 @@ done
 
 . "$here/daemon.sh"
 tmp=$(mktemp -d /tmp/corral-check-images.XXXXXX)
-trap 'daemon_cleanup "$tmp"' EXIT
+udhcpd=
+netns_server=corral-images-dhcp-server-$$
+netns_client=corral-images-dhcp-client-$$
+cleanup() {
+    [ -z "$udhcpd" ] || kill "$udhcpd" 2>/dev/null || true
+    ip netns del "$netns_server" 2>/dev/null || true
+    ip netns del "$netns_client" 2>/dev/null || true
+    daemon_cleanup "$tmp"
+}
+trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # Seed a data root from the squashfs, as the init does at boot.
@@ -115,7 +124,36 @@ check "corralos/os-syslog:$version" 'rsyslogd  ?8\.' rsyslogd -v
 check "corralos/os-syslog:$version" 'End of config validation run' rsyslogd -N1
 check "corralos/os-acpid:$version" 'acpid-2\.' acpid -v
 check "corralos/os-acpid:$version" 'action=/sbin/poweroff' cat /etc/acpi/events/powerbtn
-check "corralos/os-ntp:$version" 'ntpd' sh -c 'test -x /bin/start_ntp.sh && ntpd --help 2>&1 | head -1; echo ntpd'
+# start_ntp.sh runs a stand-in ntpd that prints its arguments (the real one
+# would adjust this machine's clock); the real one then checks the config.
+ntp_started='mkdir /tmp/fake && printf "#!/bin/sh\necho ntpd \"\$@\"\n" >/tmp/fake/ntpd && chmod +x /tmp/fake/ntpd
+    echo $(PATH=/tmp/fake:$PATH /bin/start_ntp.sh "$@") / $(cat /etc/openntpd/ntpd.conf) / $(ntpd -n -f /etc/openntpd/ntpd.conf 2>&1)'
+check "corralos/os-ntp:$version" \
+    '^ntpd -d -s -f /etc/openntpd/ntpd.conf / servers 192\.0\.2\.1 servers 192\.0\.2\.2 / configuration OK$' \
+    sh -c "$ntp_started" - 192.0.2.1 192.0.2.2
+extra=(-e NTP_SERVERS=192.0.2.3,192.0.2.4)
+check "corralos/os-ntp:$version" '/ servers 192\.0\.2\.3 servers 192\.0\.2\.4 / configuration OK$' sh -c "$ntp_started"
+extra=()
+
+# DHCP: dhcpcd (privilege separation as its own user, its hooks under busybox
+# sh) leases an address from busybox udhcpd across a veth pair between two
+# network namespaces of our own.
+ip netns add "$netns_server"
+ip netns add "$netns_client"
+ip link add vcheck0 netns "$netns_server" type veth peer name vcheck1 netns "$netns_client"
+ip -n "$netns_server" addr add 198.51.100.1/24 dev vcheck0
+ip -n "$netns_server" link set vcheck0 up
+ip -n "$netns_client" link set vcheck1 up
+printf '%s\n' "start 198.51.100.10" "end 198.51.100.20" "interface vcheck0" "lease_file $tmp/udhcpd.leases" \
+    "option subnet 255.255.255.0" "option router 198.51.100.1" "option dns 198.51.100.1" >"$tmp/udhcpd.conf"
+touch "$tmp/udhcpd.leases"
+ip netns exec "$netns_server" busybox udhcpd -f "$tmp/udhcpd.conf" >"$tmp/udhcpd.log" 2>&1 &
+udhcpd=$!
+extra=(-v /run/netns:/run/netns)
+check "corralos/os-network:$version" 'inet 198\.51\.100\.[0-9]+/24.*nameserver 198\.51\.100\.1' \
+    nsenter --net="/run/netns/$netns_client" sh -c \
+    'dhcpcd -1 -4 --noipv4ll -t 20 vcheck1 >/dev/null 2>&1; echo $(ip -4 addr show vcheck1) $(cat /etc/resolv.conf); dhcpcd -x vcheck1 >/dev/null 2>&1 || true'
+extra=()
 
 # The user engine: Debian's dockerd inside os-docker loads the user test image
 # and runs it.

@@ -39,8 +39,14 @@ mapfile -t archives <"$work/system-archives"
 stamp_file=$work/stamps/images.sqfs
 stamp=$( { sha256sum "$0" "$here/daemon.sh"; sha256sum "${archives[@]}"; echo "${squash_options[*]}"; } \
     | sed 's|  .*/| |' | sha256sum | cut -d' ' -f1)
+# One line for images.txt, which build.py has just rewritten.
+summarize() {
+    printf '\nimages.sqfs: %s bytes, the system images above as system-dockerd'"'"'s store\n' \
+        "$(stat -c %s "$out/images.sqfs")" >>"$out/images.txt"
+}
 if [ $force = 0 ] && [ $sizes = 0 ] && [ -f "$out/images.sqfs" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ]; then
     echo "pack-store: images.sqfs: up to date" >&2
+    summarize
     exit 0
 fi
 
@@ -77,6 +83,7 @@ env -u SOURCE_DATE_EPOCH mksquashfs "$store" "$out/images.sqfs.tmp" "${squash_op
 mv "$out/images.sqfs.tmp" "$out/images.sqfs"
 echo "$stamp" >"$stamp_file"
 echo "pack-store: images.sqfs: $(stat -c %s "$out/images.sqfs") bytes" >&2
+summarize
 
 if [ $sizes = 1 ]; then
     # Each image alone, its layers as the store holds them.

@@ -1,16 +1,20 @@
 #!/bin/sh
-# Keeps the clock with busybox ntpd, in the foreground. The servers are the
-# arguments, else $NTP_SERVERS (separated by spaces or commas), else the pool.
-# ntpd steps the clock on its first answer when it is far off, then slews.
+# Keeps the clock with OpenNTPD in the foreground, logging to stderr. The
+# servers are the arguments, else $NTP_SERVERS (separated by spaces or
+# commas), else the pool. The clock is stepped at start when it is far off
+# (-s), then slewed.
 set -e
 
 servers="$*"
 [ -n "$servers" ] || servers=$(echo "${NTP_SERVERS:-}" | tr ',' ' ')
-[ -n "$servers" ] || servers="0.pool.ntp.org 1.pool.ntp.org 2.pool.ntp.org 3.pool.ntp.org"
+[ -n "$servers" ] || servers="pool.ntp.org"
 
-peers=""
+conf=/etc/openntpd/ntpd.conf
+: >"$conf"
 for server in $servers; do
-    peers="$peers -p $server"
+    echo "servers $server" >>"$conf"
 done
-# -n: stay in the foreground; -N: run at high priority.
-exec ntpd -n -N $peers
+# The unprivileged half of ntpd chroots into its user's home; /run may be
+# the host's.
+mkdir -p /var/run/openntpd
+exec ntpd -d -s -f "$conf"
