@@ -77,8 +77,8 @@ LoginCommand login_command(LoginMode mode, const AutologinTarget& target, std::s
     else
         out.argv = { "/bin/sh", "-l" };
     // ${PWD} stays as written: the shell expands it at each prompt.
-    out.env.push_back("PROMPT_COMMAND=echo \"[Recovery console " + target.user + "@" + std::string(hostname)
-        + ":${PWD}]\"");
+    out.env.push_back(
+        "PROMPT_COMMAND=echo \"[Recovery console " + target.user + "@" + std::string(hostname) + ":${PWD}]\"");
     out.env.push_back("HOME=/root");
     return out;
 }

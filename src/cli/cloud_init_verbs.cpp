@@ -76,7 +76,8 @@ int cloud_init_execute_main(int argc, char** argv)
                         "With neither, both run.\n");
             return 0;
         } else {
-            log::error("unexpected argument \"" + std::string(arg) + "\" (usage: cloud-init-execute [-pre-console] [-console])");
+            log::error("unexpected argument \"" + std::string(arg)
+                + "\" (usage: cloud-init-execute [-pre-console] [-console])");
             return 2;
         }
     }

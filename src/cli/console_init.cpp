@@ -133,7 +133,8 @@ void set_password(const config::Paths& paths, const config::CloudConfig& config,
     if (ran.is_error())
         report.error("rancher.password: " + ran.error().message());
     else if (ran->status.code() != 0)
-        report.error("rancher.password: chpasswd failed (" + ran->status.describe() + "): " + std::string(trim(ran->err)));
+        report.error(
+            "rancher.password: chpasswd failed (" + ran->status.describe() + "): " + std::string(trim(ran->err)));
     else
         report.info("rancher.password: set the password of rancher");
 }
@@ -220,7 +221,8 @@ void write_console_files(const config::Paths& paths, const config::CloudConfig& 
     respawn += respawn_conf_d(paths, report);
     write_text(paths, RESPAWN_CONF, respawn, 0644, report);
 
-    write_text(paths, "/etc/issue", cloudinit::issue_text(CORRAL_VERSION, cloudinit::interface_addresses()), 0644, report);
+    write_text(
+        paths, "/etc/issue", cloudinit::issue_text(CORRAL_VERSION, cloudinit::interface_addresses()), 0644, report);
     if (auto profile = cloudinit::path_profile(config.rancher.environment))
         write_text(paths, "/etc/profile.d/path.sh", *profile, 0755, report);
     if (auto profile = cloudinit::proxy_profile(config.rancher.environment))

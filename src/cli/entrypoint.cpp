@@ -2,11 +2,11 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "cli/config_common.h"
 #include "cloudinit/accounts.h"
 #include "cloudinit/files.h"
 #include "cloudinit/report.h"
 #include "cloudinit/write_files.h"
-#include "cli/config_common.h"
 #include "config/loader.h"
 
 #include <cstdlib>

@@ -154,7 +154,8 @@ int respawn(const std::vector<std::vector<std::string>>& commands, const Respawn
             break;
         }
 
-        struct timespec timeout { 3600, 0 };
+        struct timespec timeout = {};
+        timeout.tv_sec = 3600;
         if (stopping && !killed) {
             auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(kill_at - Clock::now());
             if (left.count() < 0)

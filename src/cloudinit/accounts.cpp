@@ -131,8 +131,8 @@ ErrorOr<Owner> resolve_owner(std::string_view owner, const Accounts& accounts)
             out.uid = entry->uid;
             user_gid = entry->gid;
         } else {
-            return Error::from_string("owner \"" + std::string(owner) + "\": no user \"" + std::string(user_part)
-                    + "\" in /etc/passwd",
+            return Error::from_string(
+                "owner \"" + std::string(owner) + "\": no user \"" + std::string(user_part) + "\" in /etc/passwd",
                 ENOENT);
         }
     }
@@ -142,8 +142,8 @@ ErrorOr<Owner> resolve_owner(std::string_view owner, const Accounts& accounts)
         } else if (auto const* entry = accounts.group(*group_part)) {
             out.gid = entry->gid;
         } else {
-            return Error::from_string("owner \"" + std::string(owner) + "\": no group \"" + std::string(*group_part)
-                    + "\" in /etc/group",
+            return Error::from_string(
+                "owner \"" + std::string(owner) + "\": no group \"" + std::string(*group_part) + "\" in /etc/group",
                 ENOENT);
         }
     } else if (user_gid) {

@@ -99,7 +99,8 @@ ErrorOr<void> mount_read_only(const LabelledDevice& device, const std::string& m
             return {};
         failures += (failures.empty() ? "" : "; ") + type + ": " + std::strerror(errno);
     }
-    return Error::from_string("cannot mount " + device.path + " read-only on " + mount_point + " (" + failures + ")", EIO);
+    return Error::from_string(
+        "cannot mount " + device.path + " read-only on " + mount_point + " (" + failures + ")", EIO);
 }
 
 // The child's whole job. Runs after fork(): its result goes back through the pipe.
@@ -273,7 +274,9 @@ ErrorOr<std::optional<ConfigDriveData>> read_config_drive(const ConfigDriveOptio
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0)
             break;
-        struct pollfd pfd { read_end.get(), POLLIN, 0 };
+        struct pollfd pfd = {};
+        pfd.fd = read_end.get();
+        pfd.events = POLLIN;
         int ready = ::poll(&pfd, 1, static_cast<int>(left));
         if (ready < 0 && errno != EINTR)
             break;
@@ -300,8 +303,8 @@ ErrorOr<std::optional<ConfigDriveData>> read_config_drive(const ConfigDriveOptio
         // A reader stuck in the kernel (D state) dies only when its I/O ends; it is
         // not waited for, so that the boot goes on. Its parent's exit hands it to init.
         (void)::waitpid(pid, nullptr, WNOHANG);
-        return Error::from_string("the config drive did not answer within "
-                + std::to_string(options.timeout.count()) + " ms; giving up on it",
+        return Error::from_string("the config drive did not answer within " + std::to_string(options.timeout.count())
+                + " ms; giving up on it",
             ETIMEDOUT);
     }
     // The pipe closed: the child is exiting.

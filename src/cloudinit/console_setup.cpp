@@ -172,7 +172,8 @@ std::map<std::string, std::string> ensure_host_keys(const config::Paths& paths,
                     text += '\n';
                 return text;
             };
-            auto written = install_file(key_file + ".pub", with_newline(saved_keys.at(std::string(type) + "-pub")), 0644);
+            auto written
+                = install_file(key_file + ".pub", with_newline(saved_keys.at(std::string(type) + "-pub")), 0644);
             if (!written.is_error())
                 written = install_file(key_file, with_newline(saved_keys.at(type)), 0600);
             if (written.is_error())

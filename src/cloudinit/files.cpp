@@ -40,7 +40,9 @@ ErrorOr<void> install_file_at(int dirfd, const std::string& name, std::string_vi
 {
     std::string temp = "." + name + ".tmp-" + random_suffix();
     Fd fd = TRY_CONTEXT(sys::openat(dirfd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600), display);
-    ScopeGuard remove_temp([&] { (void)::unlinkat(dirfd, temp.c_str(), 0); /* best effort on the error path */ });
+    ScopeGuard remove_temp([&] {
+        (void)::unlinkat(dirfd, temp.c_str(), 0); /* best effort on the error path */
+    });
     TRY_CONTEXT(sys::write_all(fd.get(), data), "writing '" + display + "'");
     TRY(set_attributes(fd.get(), mode, owner, display));
     TRY(sys::fsync(fd.get()));

@@ -6,7 +6,8 @@ namespace corral::cloudinit {
 
 bool is_gzip(std::string_view data)
 {
-    return data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f && static_cast<unsigned char>(data[1]) == 0x8b;
+    return data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f
+        && static_cast<unsigned char>(data[1]) == 0x8b;
 }
 
 ErrorOr<std::string> gunzip(std::string_view data, size_t max_size)
@@ -34,7 +35,8 @@ ErrorOr<std::string> gunzip(std::string_view data, size_t max_size)
         out.append(buffer, produced);
         if (status == Z_STREAM_END) {
             // Another member may follow (cat a.gz b.gz), as gzip -d accepts.
-            if (stream.avail_in > 0 && is_gzip(std::string_view(reinterpret_cast<char*>(stream.next_in), stream.avail_in))) {
+            if (stream.avail_in > 0
+                && is_gzip(std::string_view(reinterpret_cast<char*>(stream.next_in), stream.avail_in))) {
                 inflateReset(&stream);
                 continue;
             }

@@ -22,7 +22,8 @@ ErrorOr<Metadata> parse_openstack_metadata(std::string_view text, const std::str
     }
     if (auto it = json.find("public_keys"); it != json.end() && !it->is_null()) {
         if (!it->is_object())
-            return Error::from_string(source + ": public_keys: expected an object, got " + std::string(it->type_name()));
+            return Error::from_string(
+                source + ": public_keys: expected an object, got " + std::string(it->type_name()));
         for (auto const& [name, key] : it->items()) {
             if (!key.is_string())
                 return Error::from_string(

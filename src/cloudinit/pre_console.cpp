@@ -24,7 +24,8 @@ ErrorOr<std::string> sysctl_relative_path(std::string_view key)
         return Error::from_string("empty sysctl key");
     for (auto const& segment : split(path, '/')) {
         if (segment.empty() || segment == "." || segment == "..")
-            return Error::from_string("sysctl key \"" + std::string(key) + "\" is not a key such as net.ipv4.ip_forward");
+            return Error::from_string(
+                "sysctl key \"" + std::string(key) + "\" is not a key such as net.ipv4.ip_forward");
     }
     return path;
 }
@@ -77,7 +78,8 @@ std::string hosts_with_hostname(std::string_view hosts, std::string_view hostnam
         lines.pop_back(); // the text's final newline
     for (auto const& line : lines) {
         std::string_view content = trim(line);
-        bool loopback = content.starts_with("127.0.1.1") && content.size() > 9 && (content[9] == ' ' || content[9] == '\t');
+        bool loopback
+            = content.starts_with("127.0.1.1") && content.size() > 9 && (content[9] == ' ' || content[9] == '\t');
         if (loopback) {
             if (!placed)
                 out += wanted + "\n";

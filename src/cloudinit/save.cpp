@@ -121,8 +121,8 @@ ErrorOr<void> save_datasource_data(const config::Paths& paths, std::string_view 
     return {};
 }
 
-ErrorOr<bool> cloud_init_save(const config::Paths& paths, const std::vector<std::string>& datasources,
-    Report& report, const SaveOptions& options)
+ErrorOr<bool> cloud_init_save(
+    const config::Paths& paths, const std::vector<std::string>& datasources, Report& report, const SaveOptions& options)
 {
     if (datasources.empty()) {
         report.info("no datasources configured (rancher.cloud_init.datasources)");

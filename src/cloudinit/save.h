@@ -54,7 +54,7 @@ struct SaveOptions {
 // whether one did. Every problem (a missing drive, a broken one, bad user data,
 // an unsupported datasource) is reported and never stops the others; only
 // failing to write the results is an error.
-ErrorOr<bool> cloud_init_save(const config::Paths& paths, const std::vector<std::string>& datasources,
-    Report& report, const SaveOptions& options = {});
+ErrorOr<bool> cloud_init_save(const config::Paths& paths, const std::vector<std::string>& datasources, Report& report,
+    const SaveOptions& options = {});
 
 } // namespace corral::cloudinit

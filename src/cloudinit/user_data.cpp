@@ -101,7 +101,8 @@ UserData process_user_data(std::string_view raw, const std::string& source)
         if (parsed.is_error())
             return invalid(parsed.error().message() + "; not saving this #cloud-config");
         if (!parsed->is_map() && !parsed->is_null())
-            return invalid(source + ": #cloud-config holds " + parsed->describe() + ", not a map of keys; not saving it");
+            return invalid(
+                source + ": #cloud-config holds " + parsed->describe() + ", not a map of keys; not saving it");
         validate(*parsed, out);
         out.kind = UserDataKind::CloudConfig;
         out.cloud_config = std::string(raw);

@@ -84,7 +84,8 @@ void save_from_image(const TempDir& dir, const std::string& image, const std::st
 
     ASSERT_FALSE(mkdir_p(root + "/var/lib/rancher/conf", 0700).is_error());
     ASSERT_FALSE(write_file_atomic(root + "/var/lib/rancher/conf/cloud-config.yml",
-        "rancher:\n  cloud_init:\n    datasources:\n      - ec2\n      - configdrive:/media/config-2\n", 0600, KeepMode::No)
+        "rancher:\n  cloud_init:\n    datasources:\n      - ec2\n      - configdrive:/media/config-2\n", 0600,
+        KeepMode::No)
                      .is_error());
     std::string applet = dir.path() + "/cloud-init-save";
     ASSERT_EQ(::symlink(ROS_BINARY, applet.c_str()), 0);
@@ -142,8 +143,8 @@ TEST_F(ConfigDrive, Iso9660MadeByXorriso)
         GTEST_SKIP() << "this kernel cannot mount iso9660 (not in /proc/filesystems)";
     std::string user_data = write_drive_tree(m_dir.path() + "/drive");
     std::string iso = m_dir.path() + "/config-2.iso";
-    auto made = must_run({ XORRISO, "-as", "mkisofs", "-quiet", "-V", "config-2", "-J", "-R", "-o", iso,
-        m_dir.path() + "/drive" });
+    auto made = must_run(
+        { XORRISO, "-as", "mkisofs", "-quiet", "-V", "config-2", "-J", "-R", "-o", iso, m_dir.path() + "/drive" });
     ASSERT_EQ(made.status.code(), 0) << made.err;
     save_from_image(m_dir, iso, user_data);
 }
@@ -169,8 +170,8 @@ TEST_F(ConfigDrive, AnIsoTheKernelCannotMountIsAnErrorNotAHang)
         GTEST_SKIP() << "this kernel mounts iso9660; Iso9660MadeByXorriso covers it";
     write_drive_tree(m_dir.path() + "/drive");
     std::string iso = m_dir.path() + "/config-2.iso";
-    auto made = must_run({ XORRISO, "-as", "mkisofs", "-quiet", "-V", "config-2", "-J", "-R", "-o", iso,
-        m_dir.path() + "/drive" });
+    auto made = must_run(
+        { XORRISO, "-as", "mkisofs", "-quiet", "-V", "config-2", "-J", "-R", "-o", iso, m_dir.path() + "/drive" });
     ASSERT_EQ(made.status.code(), 0) << made.err;
     auto attached = must_run({ LOSETUP, "--find", "--show", "--read-only", iso });
     if (attached.status.code() != 0)

@@ -65,8 +65,8 @@ TEST(Respawn, RestartsGivesUpTooFastAndStopsOnSigterm)
     write_script(quick, "echo run >> " + count + "\n");
     // A child in the line's own process group, and the line waiting for it.
     write_script(slow, "sleep 1000 &\necho $$ $! > " + pids + ".tmp\nmv " + pids + ".tmp " + pids + "\nwait\n");
-    ASSERT_FALSE(write_file_atomic(dir.path() + "/respawn.conf",
-        "# two lines\n" + quick + "\n\n" + slow + "\n", 0644, KeepMode::No)
+    ASSERT_FALSE(write_file_atomic(
+        dir.path() + "/respawn.conf", "# two lines\n" + quick + "\n\n" + slow + "\n", 0644, KeepMode::No)
                      .is_error());
     std::string applet = dir.path() + "/respawn";
     ASSERT_EQ(::symlink(ROS_BINARY, applet.c_str()), 0);
@@ -114,8 +114,8 @@ TEST(Respawn, AMissingProgramIsGivenUpAndRespawnExitsWhenNothingIsLeft)
     if (::geteuid() != 0)
         GTEST_SKIP() << "privileged tier: run as root";
     TempDir dir;
-    ASSERT_FALSE(write_file_atomic(dir.path() + "/respawn.conf", "/nonexistent/daemon -x\n", 0644, KeepMode::No)
-                     .is_error());
+    ASSERT_FALSE(
+        write_file_atomic(dir.path() + "/respawn.conf", "/nonexistent/daemon -x\n", 0644, KeepMode::No).is_error());
     std::string applet = dir.path() + "/respawn";
     ASSERT_EQ(::symlink(ROS_BINARY, applet.c_str()), 0);
     SpawnOptions options;

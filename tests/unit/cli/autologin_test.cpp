@@ -61,7 +61,8 @@ TEST(Autologin, SaneTerminal)
     EXPECT_EQ(t.c_oflag & (OCRNL | ONLRET), 0u);
     EXPECT_EQ(t.c_oflag & (OPOST | ONLCR), static_cast<tcflag_t>(OPOST | ONLCR));
     EXPECT_EQ(t.c_lflag & (ECHONL | TOSTOP), 0u);
-    EXPECT_EQ(t.c_lflag & (ISIG | ICANON | ECHO | ECHOE | ECHOK), static_cast<tcflag_t>(ISIG | ICANON | ECHO | ECHOE | ECHOK));
+    EXPECT_EQ(t.c_lflag & (ISIG | ICANON | ECHO | ECHOE | ECHOK),
+        static_cast<tcflag_t>(ISIG | ICANON | ECHO | ECHOE | ECHOK));
     EXPECT_EQ(t.c_cflag & CREAD, static_cast<tcflag_t>(CREAD));
     EXPECT_EQ(t.c_cc[VINTR], 003);
     EXPECT_EQ(t.c_cc[VERASE], 0177);

@@ -26,6 +26,11 @@ bool have_ssh_keygen()
     return ::access("/usr/bin/ssh-keygen", X_OK) == 0;
 }
 
+const std::string SSH_AND_PATH = "rancher:\n"
+                                 "  environment:\n    PATH: /opt/bin\n"
+                                 "  ssh:\n    daemon: true\n    port: 2222\n"
+                                 "    keys:\n      ed25519: ED-PRIVATE\n      ed25519-pub: ED-PUBLIC\n";
+
 // A console root: the users, the terminals, a command line and a config.
 void make_console(const TestRoot& root)
 {
@@ -36,7 +41,8 @@ void make_console(const TestRoot& root)
     root.write("/proc/cmdline", "console=tty1 console=ttyS0,115200 rancher.autologin=ttyS0 rancher.password=pw\n");
     root.write("/etc/respawn.conf.d/extra", "/usr/bin/extra-daemon --flag");
     root.write("/usr/share/ros/os-release", "NAME=CorralOS\n");
-    root.write("/var/lib/rancher/conf/cloud-config-script", "#!/bin/sh\necho script >> \"$(dirname \"$0\")/ran\"\n", 0500);
+    root.write(
+        "/var/lib/rancher/conf/cloud-config-script", "#!/bin/sh\necho script >> \"$(dirname \"$0\")/ran\"\n", 0500);
     root.write("/opt/rancher/bin/start.sh", "echo start >> " + root.path("/var/lib/rancher/conf/ran") + "\n", 0755);
     root.write("/etc/rc.local", "#!/bin/sh\necho rc.local >> " + root.path("/var/lib/rancher/conf/ran") + "\n", 0755);
     root.write("/var/lib/rancher/conf/cloud-config.yml",
@@ -45,10 +51,8 @@ void make_console(const TestRoot& root)
         "write_files:\n"
         "  - path: /etc/motd\n    content: hello\n    permissions: \"0640\"\n"
         "  - path: /etc/for-syslog\n    content: no\n    container: syslog\n"
-        "runcmd:\n  - echo runcmd >> " + root.path("/var/lib/rancher/conf/ran") + "\n"
-        "rancher:\n"
-        "  environment:\n    PATH: /opt/bin\n"
-        "  ssh:\n    daemon: true\n    port: 2222\n    keys:\n      ed25519: ED-PRIVATE\n      ed25519-pub: ED-PUBLIC\n");
+        "runcmd:\n  - echo runcmd >> "
+            + root.path("/var/lib/rancher/conf/ran") + "\n" + SSH_AND_PATH);
 }
 
 } // namespace
@@ -106,7 +110,8 @@ TEST(ConsoleInit, PreparesTheConsole)
     auto reloaded = config::load_config(root.paths());
     cloudinit::Report second;
     prepare_console(root.paths(), reloaded, second);
-    EXPECT_EQ(root.read("/etc/ssh/ssh_host_rsa_key"), config::find_path(*saved, { "rancher", "ssh", "keys", "rsa" })->text());
+    EXPECT_EQ(
+        root.read("/etc/ssh/ssh_host_rsa_key"), config::find_path(*saved, { "rancher", "ssh", "keys", "rsa" })->text());
 
     EXPECT_EQ(root.read("/etc/respawn.conf"),
         "/sbin/agetty --noclear tty1 linux\n"
@@ -127,7 +132,8 @@ TEST(ConsoleInit, PreparesTheConsole)
     EXPECT_EQ(root.read("/etc/motd"), "hello");
     EXPECT_EQ(root.mode("/etc/motd"), 0640);
     EXPECT_FALSE(root.exists("/etc/for-syslog"));
-    EXPECT_EQ(root.read("/var/lib/rancher/conf/ran"), "runcmd\nscript\nstart\nrc.local\nruncmd\nscript\nstart\nrc.local\n");
+    EXPECT_EQ(
+        root.read("/var/lib/rancher/conf/ran"), "runcmd\nscript\nstart\nrc.local\nruncmd\nscript\nstart\nrc.local\n");
     EXPECT_EQ(root.read("/run/console-done"), "default\n");
 }
 
@@ -139,7 +145,8 @@ TEST(ConsoleInit, ABrokenConfigStillGivesGettysAndSshd)
     root.write("/dev/tty1", "");
     // No passwd file, a cloud-config that does not parse, a runcmd that fails.
     root.write("/var/lib/rancher/conf/cloud-config.yml", "rancher: [unclosed\n");
-    root.write("/var/lib/rancher/conf/cloud-config.d/boot.yml", "runcmd:\n  - exit 7\nrancher:\n  ssh:\n    daemon: true\n");
+    root.write(
+        "/var/lib/rancher/conf/cloud-config.d/boot.yml", "runcmd:\n  - exit 7\nrancher:\n  ssh:\n    daemon: true\n");
     auto loaded = config::load_config(root.paths());
     EXPECT_FALSE(loaded.skipped.empty());
     cloudinit::Report report;

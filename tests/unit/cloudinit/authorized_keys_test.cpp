@@ -54,7 +54,8 @@ TEST(AuthorizedKeys, AddedToRancherAndDockerWithModes)
     // lines kept, and a loosened mode repaired.
     root.write("/home/rancher/.ssh/authorized_keys", "ssh-ed25519 AAA one\nssh-rsa MINE mine\n", 0644);
     Report again;
-    apply_authorized_keys(root.paths(), *accounts, { "ssh-ed25519 AAA one", "ssh-ed25519 BBB two", "ssh-ed25519 CCC three" }, again);
+    apply_authorized_keys(
+        root.paths(), *accounts, { "ssh-ed25519 AAA one", "ssh-ed25519 BBB two", "ssh-ed25519 CCC three" }, again);
     EXPECT_EQ(again.error_count(), 0u);
     EXPECT_EQ(root.read("/home/rancher/.ssh/authorized_keys"),
         "ssh-ed25519 AAA one\nssh-rsa MINE mine\nssh-ed25519 BBB two\nssh-ed25519 CCC three\n");
@@ -71,7 +72,8 @@ TEST(AuthorizedKeys, AddedToRancherAndDockerWithModes)
 TEST(AuthorizedKeys, MissingUserOrHomeIsReportedAndTheOtherUserStillGetsKeys)
 {
     TestRoot root;
-    root.write("/etc/passwd", "docker:x:1101:1101::/home/docker:/bin/bash\nrancher:x:1100:1100::/home/rancher:/bin/bash\n");
+    root.write(
+        "/etc/passwd", "docker:x:1101:1101::/home/docker:/bin/bash\nrancher:x:1100:1100::/home/rancher:/bin/bash\n");
     ASSERT_FALSE(mkdir_p(root.path("/home/docker"), 0755).is_error());
     auto accounts = Accounts::load(root.paths());
     ASSERT_FALSE(accounts.is_error());

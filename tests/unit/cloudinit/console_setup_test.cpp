@@ -143,8 +143,8 @@ TEST(HostKeys, WrittenFromConfigKeptOrGenerated)
         GTEST_SKIP() << "no ssh-keygen";
     TestRoot root;
     root.write("/etc/ssh/ssh_host_rsa_key", "EXISTING\n", 0600);
-    std::map<std::string, std::string> saved { { "ecdsa", "-----ECDSA PRIVATE-----" }, { "ecdsa-pub", "ecdsa-sha2 PUB" },
-        { "rsa", "IGNORED" }, { "rsa-pub", "IGNORED" } };
+    std::map<std::string, std::string> saved { { "ecdsa", "-----ECDSA PRIVATE-----" },
+        { "ecdsa-pub", "ecdsa-sha2 PUB" }, { "rsa", "IGNORED" }, { "rsa-pub", "IGNORED" } };
     Report report;
     auto generated = ensure_host_keys(root.paths(), saved, report);
     EXPECT_EQ(report.error_count(), 0u);

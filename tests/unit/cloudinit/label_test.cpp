@@ -32,7 +32,7 @@ std::string padded(std::string_view text, size_t size, char pad)
 std::string iso9660(std::string_view volume_id)
 {
     std::string image(LABEL_HEADER_SIZE, '\0');
-    put(image, 32768, "\x01" "CD001" "\x01");
+    put(image, 32768, std::string("\x01") + "CD001\x01");
     put(image, 32768 + 8, padded("LINUX", 32, ' ')); // system identifier
     put(image, 32768 + 40, padded(volume_id, 32, ' '));
     return image;
@@ -41,7 +41,7 @@ std::string iso9660(std::string_view volume_id)
 std::string fat(bool fat32, std::string_view label)
 {
     std::string image(4096, '\0');
-    put(image, 0, "\xEB\x3C\x90" "mkfs.fat");
+    put(image, 0, std::string("\xEB\x3C\x90") + "mkfs.fat");
     if (fat32) {
         image[66] = 0x29;
         put(image, 71, padded(label, 11, ' '));

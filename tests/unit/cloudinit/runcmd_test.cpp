@@ -31,7 +31,8 @@ config::StringOrList argv(std::vector<std::string> words)
 
 TEST(Runcmd, Argv)
 {
-    EXPECT_EQ(command_argv(shell("echo $HOME > /x")), (std::vector<std::string> { "/bin/sh", "-c", "echo $HOME > /x" }));
+    EXPECT_EQ(
+        command_argv(shell("echo $HOME > /x")), (std::vector<std::string> { "/bin/sh", "-c", "echo $HOME > /x" }));
     EXPECT_EQ(command_argv(argv({ "touch", "/a b" })), (std::vector<std::string> { "touch", "/a b" }));
     EXPECT_TRUE(command_argv(shell("  ")).empty());
     EXPECT_TRUE(command_argv(argv({})).empty());

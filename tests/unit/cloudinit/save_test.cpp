@@ -93,7 +93,8 @@ TEST(SaveDatasourceData, CloudConfigGoesToBootYmlPrivately)
     metadata.hostname = "from-metadata";
     metadata.ssh_public_keys["z"] = "ssh-ed25519 ZZZ z";
     metadata.ssh_public_keys["a"] = "ssh-ed25519 AAA a";
-    std::string text = "#cloud-config\nssh_authorized_keys:\n  - ssh-ed25519 USER u\nrancher:\n  sysctl:\n    vm.swappiness: 10\n";
+    std::string text
+        = "#cloud-config\nssh_authorized_keys:\n  - ssh-ed25519 USER u\nrancher:\n  sysctl:\n    vm.swappiness: 10\n";
     auto saved = save_datasource_data(root.paths(), text, metadata, "drive:user_data", report);
     ASSERT_FALSE(saved.is_error()) << saved.error().message();
     EXPECT_EQ(report.error_count(), 0u);
@@ -158,8 +159,7 @@ TEST(SaveDatasourceData, ComposeIsSavedAsServices)
 {
     TestRoot root;
     Report report;
-    ASSERT_FALSE(
-        save_datasource_data(root.paths(), "#compose\nweb:\n  image: nginx\n", {}, "d", report).is_error());
+    ASSERT_FALSE(save_datasource_data(root.paths(), "#compose\nweb:\n  image: nginx\n", {}, "d", report).is_error());
     auto loaded = config::load_config(root.paths());
     ASSERT_EQ(loaded.typed.rancher.services.count("web"), 1u);
     EXPECT_EQ(loaded.typed.rancher.services.at("web").image, "nginx");
@@ -211,7 +211,8 @@ TEST(CloudInitSave, OtherDatasourcesAreSkippedAsNotSupportedYet)
     TestRoot root;
     write_drive(root, "#cloud-config\nhostname: x\n", "");
     Report report;
-    auto saved = cloud_init_save(root.paths(), { "ec2", "gce", "configdrive:/media/config-2" }, report, no_devices(root));
+    auto saved
+        = cloud_init_save(root.paths(), { "ec2", "gce", "configdrive:/media/config-2" }, report, no_devices(root));
     ASSERT_FALSE(saved.is_error()) << saved.error().message();
     EXPECT_TRUE(*saved);
     auto warnings = report.messages(LogLevel::Warning);

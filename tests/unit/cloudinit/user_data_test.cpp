@@ -116,7 +116,8 @@ TEST(UserData, CloudConfigThatIsNotAMapIsDropped)
 
 TEST(UserData, SchemaErrorsAndUnknownKeysAreReportedButTheConfigIsKept)
 {
-    UserData out = process_user_data("#cloud-config\nrancher:\n  ssh:\n    port: many\nfavourite_colour: blue\n", SOURCE);
+    UserData out
+        = process_user_data("#cloud-config\nrancher:\n  ssh:\n    port: many\nfavourite_colour: blue\n", SOURCE);
     ASSERT_EQ(out.kind, UserDataKind::CloudConfig);
     ASSERT_EQ(out.errors.size(), 1u);
     EXPECT_NE(out.errors[0].find("rancher.ssh.port"), std::string::npos) << out.errors[0];

@@ -52,7 +52,7 @@ std::vector<config::WriteFile> example_files(const std::string& name)
 TEST(Accounts, ParsesPasswdAndGroupSkippingBadLines)
 {
     auto users = parse_passwd("# comment\nroot:x:0:0:root:/root:/bin/bash\nbroken:x:abc:1::/h:/bin/sh\nshort:x:1\n"
-                             "rancher:x:1100:1100:Rancher:/home/rancher:/bin/bash\r\n");
+                              "rancher:x:1100:1100:Rancher:/home/rancher:/bin/bash\r\n");
     ASSERT_EQ(users.size(), 2u);
     EXPECT_EQ(users[1].name, "rancher");
     EXPECT_EQ(users[1].uid, 1100u);
