@@ -89,6 +89,7 @@ write_build_info "$work/build-info"
 
 # 4. ISO, iPXE, images.cpio.
 "$here/build-iso.sh" --dist "$dist" --version "$version" --images "$images/images.sqfs" \
+    --modules "$work/modules.sqfs" \
     --user-image "$images/busybox.tar" --build-info "$work/build-info"
 
 # 5. build-info with the ISO's size.

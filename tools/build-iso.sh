@@ -1,22 +1,23 @@
 #!/usr/bin/env bash
 # Builds the hybrid ISO (a CD-ROM and a USB-stick image at once), the iPXE script and
 # the images cpio for network boots:
-#   tools/build-iso.sh --dist DIR --version VERSION --images FILE --user-image FILE \
-#                      --build-info FILE
+#   tools/build-iso.sh --dist DIR --version VERSION --images FILE --modules FILE \
+#                      --user-image FILE --build-info FILE
 # reads <dist>/vmlinuz and <dist>/initrd, and writes
 #   <dist>/corralos.iso   label CorralOS; isolinux menu (default, autologin, debug,
 #                         recovery) on VGA and serial, 1 s timeout
 #       /boot/vmlinuz, /boot/initrd, /boot/isolinux/{isolinux.bin,*.c32,isolinux.cfg}
-#       /corralos/images.sqfs, /corralos/user-images/busybox.tar, /corralos/build-info
-#   <dist>/images.cpio    uncompressed newc: corralos/images.sqfs and
+#       /corralos/images.sqfs, /corralos/modules.sqfs (the kernel modules),
+#       /corralos/user-images/busybox.tar, /corralos/build-info
+#   <dist>/images.cpio    uncompressed newc: corralos/images.sqfs, modules.sqfs and
 #                         corralos/user-images/busybox.tar, a second initrd for PXE
 #   <dist>/corralos.ipxe  kernel, initrd initrd, initrd images.cpio, boot
 # Nothing is redone when none of the inputs changed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-dist="" version="" images="" user_image="" build_info=""
+dist="" version="" images="" modules="" user_image="" build_info=""
 usage() {
-    echo "usage: $0 --dist DIR --version VERSION --images FILE --user-image FILE --build-info FILE" >&2
+    echo "usage: $0 --dist DIR --version VERSION --images FILE --modules FILE --user-image FILE --build-info FILE" >&2
     exit 2
 }
 while [ $# -gt 0 ]; do
@@ -24,13 +25,14 @@ while [ $# -gt 0 ]; do
         --dist) dist=$2; shift 2 ;;
         --version) version=$2; shift 2 ;;
         --images) images=$2; shift 2 ;;
+        --modules) modules=$2; shift 2 ;;
         --user-image) user_image=$2; shift 2 ;;
         --build-info) build_info=$2; shift 2 ;;
         *) usage ;;
     esac
 done
-[ -n "$dist" ] && [ -n "$version" ] && [ -n "$images" ] && [ -n "$user_image" ] && [ -n "$build_info" ] || usage
-for file in "$dist/vmlinuz" "$dist/initrd" "$images" "$user_image" "$build_info"; do
+[ -n "$dist" ] && [ -n "$version" ] && [ -n "$images" ] && [ -n "$modules" ] && [ -n "$user_image" ] && [ -n "$build_info" ] || usage
+for file in "$dist/vmlinuz" "$dist/initrd" "$images" "$modules" "$user_image" "$build_info"; do
     [ -f "$file" ] || { echo "build-iso: $file is missing" >&2; exit 1; }
 done
 isolinux=/usr/lib/ISOLINUX
@@ -46,7 +48,7 @@ epoch=${SOURCE_DATE_EPOCH:-0}
 # Large inputs by size and mtime, as make would; small ones by content.
 inputs=$({
     echo "$version $epoch"
-    stat -L -c '%n %s %Y' "$dist/vmlinuz" "$dist/initrd" "$images" "$user_image"
+    stat -L -c '%n %s %Y' "$dist/vmlinuz" "$dist/initrd" "$images" "$modules" "$user_image"
     sha256sum "$0" "$here/isolinux/isolinux.cfg" "$here/isolinux/cmdline.env" "$build_info" \
         "$isolinux/isolinux.bin" "${c32[@]/#/$syslinux/}"
 } | sha256sum | cut -d' ' -f1)
@@ -78,6 +80,7 @@ grafts=(
     "/boot/isolinux/isolinux.bin=$isolinux/isolinux.bin"
     "/boot/isolinux/isolinux.cfg=$tmp/isolinux.cfg"
     "/corralos/images.sqfs=$images"
+    "/corralos/modules.sqfs=$modules"
     "/corralos/user-images/busybox.tar=$user_image"
     "/corralos/build-info=$build_info"
 )
@@ -93,7 +96,7 @@ SOURCE_DATE_EPOCH=$epoch xorriso -report_about WARNING -as mkisofs \
 
 # The images cpio: uncompressed, because squashfs and tar compress themselves and the
 # kernel then unpacks it at memory speed. Fixed metadata, so it is reproducible.
-SOURCE_DATE_EPOCH=$epoch python3 "$here/initrd/newc.py" "corralos/images.sqfs=$images" \
+SOURCE_DATE_EPOCH=$epoch python3 "$here/initrd/newc.py" "corralos/images.sqfs=$images" "corralos/modules.sqfs=$modules" \
     "corralos/user-images/busybox.tar=$user_image" >"$tmp/images.cpio"
 
 cat >"$tmp/corralos.ipxe" <<EOF

@@ -5,6 +5,10 @@
 #   tools/build-kernel.sh --work DIR --out DIR
 #     <work>/modules/lib/modules/<kver>/...   the staged modules (depmod run on them)
 #     <work>/modules/lib/modules/<kver>/corral.modules   the modules init loads at boot
+#     <work>/modules.sqfs                     the same tree as a squashfs (zstd): the
+#                                             ISO carries it and init mounts it on
+#                                             /lib/modules/<kver>; the initrd holds only
+#                                             the few modules needed to reach it
 #     <work>/kernel.version                   <kver>
 #     <work>/kernel.package                   "<package> <version>"
 #     <out>/vmlinuz
@@ -95,7 +99,7 @@ version=$(apt-cache show --no-all-versions "$package" | awk '/^Version:/ { print
 
 stamp="$package $version $(sha256sum "$0" | cut -d' ' -f1)"
 if [ -f "$work/kernel.stamp" ] && [ "$(cat "$work/kernel.stamp")" = "$stamp" ] && [ -f "$out/vmlinuz" ] \
-    && [ -f "$work/modules/lib/modules/$(cat "$work/kernel.version")/corral.modules" ]; then
+    && [ -f "$work/modules.sqfs" ] && [ -f "$work/modules/lib/modules/$(cat "$work/kernel.version")/corral.modules" ]; then
     echo "build-kernel: $package $version is up to date"
     exit 0
 fi
@@ -178,8 +182,13 @@ for magic in $'\xfd7zXZ:xz -dc' $'\x28\xb5\x2f\xfd:zstd -dcq' $'\x1f\x8b\x08:gzi
 done
 [ -n "$vmlinux" ] || echo "build-kernel: no ELF kernel found inside $vmlinuz; no vmlinux" >&2
 
+# Reproducible: fixed times, owners 0:0 (modules are root's anyway).
+epoch=${SOURCE_DATE_EPOCH:-0}
+mksquashfs "$moddir" "$tmp/modules.sqfs" -noappend -quiet -no-progress -comp zstd -Xcompression-level 19 \
+    -all-root -mkfs-time "$epoch" -all-time "$epoch" >/dev/null
 rm -rf "$work/modules"
 mv "$stage" "$work/modules"
+mv "$tmp/modules.sqfs" "$work/modules.sqfs"
 cp "$vmlinuz" "$out/vmlinuz.tmp" && mv "$out/vmlinuz.tmp" "$out/vmlinuz"
 if [ -n "$vmlinux" ]; then mv "$vmlinux" "$out/vmlinux"; else rm -f "$out/vmlinux"; fi
 echo "$kver" >"$work/kernel.version"

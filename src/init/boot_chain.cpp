@@ -29,6 +29,7 @@ namespace {
 constexpr const char* MEDIA_LABEL = "CorralOS";
 constexpr const char* MEDIA_DIR = "/run/corral/media";
 constexpr const char* PRELOAD_DIR = "/run/corral/preload";
+constexpr const char* MODULES_DIR = "/run/corral/modules";
 constexpr const char* INITRAMFS_IMAGES = "/corralos";
 constexpr const char* USER_IMAGES_DIR = "/run/corral/user-images";
 constexpr const char* SYSTEM_STORE = "/var/lib/system-docker/image";
@@ -50,9 +51,16 @@ config::LoadedConfig load(const config::Paths& paths)
     return loaded;
 }
 
-void load_modules(const config::RancherConfig& rancher)
+enum class WhenMissing {
+    Warn,
+    Defer, // the initrd has few modules: the rest load once modules.sqfs is mounted
+};
+
+void load_modules(const config::RancherConfig& rancher, WhenMissing missing = WhenMissing::Warn)
 {
     std::string dir = "/lib/modules/" + kernel_release();
+    if (::access((std::string(MODULES_DIR) + "/modules.dep").c_str(), F_OK) == 0)
+        dir = MODULES_DIR;
     auto loader = ModuleLoader::open(dir);
     if (loader.is_error()) {
         log::warn("modules: " + loader.error().message());
@@ -77,7 +85,8 @@ void load_modules(const config::RancherConfig& rancher)
         wanted.push_back({ entry.substr(0, space), space == std::string::npos ? "" : entry.substr(space + 1) });
     }
     for (auto const& [name, params] : wanted) {
-        if (auto loaded = loader.value().load(name, params); loaded.is_error())
+        auto loaded = loader.value().load(name, params);
+        if (loaded.is_error() && !(missing == WhenMissing::Defer && loaded.error().code() == ENOENT))
             log::warn("modules: " + loaded.error().message());
     }
 }
@@ -104,6 +113,7 @@ void mount_oem(const config::StateConfig& state)
 ErrorOr<std::string> mount_preload()
 {
     std::string images = std::string(INITRAMFS_IMAGES) + "/images.sqfs";
+    std::string modules = std::string(INITRAMFS_IMAGES) + "/modules.sqfs";
     std::string user_images = std::string(INITRAMFS_IMAGES) + "/user-images";
     if (::access(images.c_str(), F_OK) != 0) {
         // The CD drive appears a moment after its driver loads.
@@ -118,12 +128,24 @@ ErrorOr<std::string> mount_preload()
             TRY(mount_fs(*device, MEDIA_DIR, type.is_error() ? "iso9660" : type.value(), MS_RDONLY));
         }
         images = std::string(MEDIA_DIR) + "/corralos/images.sqfs";
+        modules = std::string(MEDIA_DIR) + "/corralos/modules.sqfs";
         user_images = std::string(MEDIA_DIR) + "/corralos/user-images";
     }
     TRY(mkdir_p(PRELOAD_DIR, 0755));
     if (!is_mount_point(PRELOAD_DIR)) {
         LoopDevice loop = TRY(attach_loop(images));
         TRY(mount_fs(loop.path, PRELOAD_DIR, "squashfs", MS_RDONLY | MS_NODEV | MS_NOSUID));
+    }
+    // The kernel modules: without them the system still boots, with what the
+    // initrd has (no netfilter, so the user engine will not start).
+    TRY(mkdir_p(MODULES_DIR, 0755));
+    if (!is_mount_point(MODULES_DIR)) {
+        auto loop = attach_loop(modules);
+        if (loop.is_error())
+            log::error("kernel modules: " + loop.error().message());
+        else if (auto mounted = mount_fs(loop.value().path, MODULES_DIR, "squashfs", MS_RDONLY | MS_NODEV | MS_NOSUID);
+                 mounted.is_error())
+            log::error("kernel modules: " + mounted.error().message());
     }
     // The user engine's test and preload images: links into the medium, or a
     // copy out of the initramfs, which the root switch empties.
@@ -198,15 +220,16 @@ ErrorOr<BootResult> run_boot_chain(const BootOptions& options)
              return {};
          } },
         { "load modules", [&]() -> ErrorOr<void> {
-             load_modules(cfg.typed.rancher);
+             load_modules(cfg.typed.rancher, WhenMissing::Defer);
              return {};
          } },
         { "mount OEM", [&]() -> ErrorOr<void> {
              mount_oem(cfg.typed.rancher.state);
              return {};
          } },
-        { "mount the system images", [&]() -> ErrorOr<void> {
+        { "mount the system images and modules", [&]() -> ErrorOr<void> {
              TRY(mount_preload());
+             load_modules(cfg.typed.rancher);
              return {};
          } },
         { "mount the state disk and switch root", [&]() -> ErrorOr<void> {
@@ -218,6 +241,12 @@ ErrorOr<BootResult> run_boot_chain(const BootOptions& options)
          } },
         { "prepare the root", [&]() -> ErrorOr<void> {
              TRY(prepare_root());
+             if (is_mount_point(MODULES_DIR)) {
+                 // udev, modprobe and the engines look in /lib/modules.
+                 std::string target = "/lib/modules/" + kernel_release();
+                 TRY(mkdir_p(target, 0755));
+                 TRY(mount_fs(MODULES_DIR, target, {}, MS_BIND));
+             }
              (void)mkdir_p("/var/log/boot", 0755);
              if (auto opened = log::open_file("/var/log/boot/init.log"); opened.is_error())
                  log::warn(opened.error().message());
