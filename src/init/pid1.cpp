@@ -272,6 +272,9 @@ void Pid1::finish_shutdown()
     });
     ::kill(-1, SIGKILL);
     wait_for_exit(std::chrono::seconds(1), [] { return false; });
+    // init's own log file is open for writing on the root: closed, or the
+    // root cannot become read-only and the next boot replays its journal.
+    log::close_sinks();
     ::sync();
     // Unmount in reverse order of mounting; what stays busy is detached.
     std::vector<std::string> targets;
@@ -301,7 +304,7 @@ void Pid1::finish_shutdown()
     }
     ::sync();
     if (::mount(nullptr, "/", nullptr, MS_REMOUNT | MS_RDONLY, nullptr) < 0)
-        log::warn(std::string("remounting / read-only: ") + std::strerror(errno));
+        say(std::string("init: remounting / read-only: ") + std::strerror(errno));
     ::sync();
     say(std::string("CorralOS: ") + power_action_name(action));
     ::reboot(reboot_command(action));
