@@ -2,7 +2,7 @@
 # Builds the CorralOS container images from Debian packages and packs the
 # system ones into the preloaded store.
 #
-# usage: tools/build-images.sh --ros BINDIR --version VERSION --work DIR --out DIR [--force] [--sizes]
+# usage: tools/build-images.sh --ros BINDIR --version VERSION --work DIR --out DIR [--force] [--sizes] [--check]
 #
 #   --ros      the build's bin directory: ros (whose libraries os-base gets),
 #              corral-supervisor, corral-supervisor-monitor, corral-init
@@ -13,6 +13,7 @@
 #              archives), images.txt (sizes and package versions) and images.sqfs
 #   --force    rebuild what is up to date
 #   --sizes    also report each system image's compressed size alone
+#   --check    then run each image from images.sqfs (tools/images/check-images.sh)
 #
 # Needs root (the store is unpacked with real owners) and the packages of
 # scripts/deps.sh. Packages come through the machine's own apt configuration.
@@ -22,7 +23,7 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-bin= version= work= out= force=() sizes=()
+bin= version= work= out= force=() sizes=() check=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --ros) bin=$(cd "$2" && pwd); shift 2 ;;
@@ -31,12 +32,13 @@ while [ $# -gt 0 ]; do
         --out) mkdir -p "$2"; out=$(cd "$2" && pwd); shift 2 ;;
         --force) force=(--force); shift ;;
         --sizes) sizes=(--sizes); shift ;;
+        --check) check=1; shift ;;
         -h|--help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "build-images.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 if [ -z "$bin" ] || [ -z "$version" ] || [ -z "$work" ] || [ -z "$out" ]; then
-    echo "usage: build-images.sh --ros BINDIR --version VERSION --work DIR --out DIR [--force] [--sizes]" >&2
+    echo "usage: build-images.sh --ros BINDIR --version VERSION --work DIR --out DIR [--force] [--sizes] [--check]" >&2
     exit 2
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -54,3 +56,4 @@ started=$(date +%s)
 python3 "$repo/tools/images/build.py" --ros "$bin" --version "$version" --work "$work" --out "$out" "${force[@]}"
 "$repo/tools/images/pack-store.sh" --ros "$bin" --work "$work" --out "$out" "${force[@]}" "${sizes[@]}"
 echo "build-images: done in $(($(date +%s) - started)) s: $out" >&2
+[ $check = 0 ] || "$repo/tools/images/check-images.sh" --ros "$bin" --out "$out" --version "$version"

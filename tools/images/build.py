@@ -139,6 +139,61 @@ def check(desc, tree, ros):
             desc.name, ", ".join("/%s: %s" % f for f in fatal)))
 
 
+def check_tag(desc, versions):
+    """An image tagged with a package's version must have that version."""
+    if desc.tag_is_version_of:
+        version = versions.get(desc.tag_is_version_of, "")
+        upstream = version.split(":")[-1].split("+")[0].split("-")[0]
+        if upstream != desc.tag:
+            raise SystemExit("build-images: %s is tagged %s but %s is %s" % (
+                desc.name, desc.tag, desc.tag_is_version_of, version or "not in it"))
+
+
+def current_record(stamp, target, layers_dir, inputs, force):
+    """The record of the last build, if its inputs were these and its outputs
+    are still there as it wrote them; else None."""
+    if force or not (os.path.exists(stamp) and os.path.exists(target)):
+        return None
+    with open(stamp) as f:
+        record = json.load(f)
+    if record["inputs"] != inputs or archive.sha256_file(target) != record["archive_sha256"]:
+        return None
+    if not all(os.path.exists(os.path.join(layers_dir, d + ".tar")) for d, _ in record["layers"]):
+        return None
+    return record
+
+
+def write_image(desc, name, reference, packages, tree, lower, base, out, layers_dir, epoch):
+    """Writes the image's own layer (what `tree` changes over `lower`, its
+    base's tree) and its archive, which also holds the base's layers; returns
+    its record."""
+    temp = os.path.join(layers_dir, "tmp-%s.tar" % name)
+    diff_id, size = archive.write_layer(archive.difference(lower, tree), temp, epoch)
+    os.replace(temp, os.path.join(layers_dir, diff_id + ".tar"))
+    layers = [tuple(layer) for layer in base["layers"]] if base else []
+    layers.append((diff_id, size))
+    own = [n for n, _, _ in packages if not (base and n in base["packages"])]
+    history = (base["history"] if base else []) + [
+        "corralos build-images %s: Debian packages %s" % (name, " ".join(own) or "(none)")]
+    config_blob = archive.image_config(desc.config, [d for d, _ in layers], history, epoch)
+    target = os.path.join(out, name + ".tar")
+    archive.write_docker_archive(target, reference, config_blob,
+                                 [(d, os.path.join(layers_dir, d + ".tar")) for d, _ in layers], epoch)
+    return {
+        "reference": reference, "user": desc.user, "base": desc.base,
+        "id": "sha256:" + hashlib.sha256(config_blob).hexdigest(),
+        "archive_sha256": archive.sha256_file(target), "archive_size": os.path.getsize(target),
+        "layers": layers, "rootfs_size": tree.size(), "history": history,
+        "packages": {n: v for n, v, _ in packages}, "own_packages": own,
+    }
+
+
+def save_json(path, value):
+    with open(path + ".tmp", "w") as f:
+        json.dump(value, f, indent=1, sort_keys=True)
+    os.replace(path + ".tmp", path)
+
+
 def main():
     parser = argparse.ArgumentParser(description="Build the CorralOS images from Debian packages.")
     parser.add_argument("--ros", required=True, help="the build's bin directory (with ros)")
@@ -164,7 +219,8 @@ def main():
                 tools_digest.update(name.encode() + b"\0" + f.read())
 
     ros_packages = ros_library_packages(ros)
-    built = {}  # name → (tree or None, record); trees only of images rebuilt or needed as bases
+    bases = {d.base for d in descriptions.values() if d.base}
+    trees = {}  # the trees of bases, once assembled
     records = {}
     for name, desc in descriptions.items():
         started = time.monotonic()
@@ -172,70 +228,43 @@ def main():
         packages = apt.resolve(sorted(set(install)), sorted(set(desc.skip) - set(install)))
         packages = sorted(set(packages) | set(apt.candidates(sorted(desc.only)) if desc.only else []))
         versions = {n: v for n, v, _ in packages}
+        check_tag(desc, versions)
         reference = desc.reference(args.version)
-        if desc.tag_is_version_of:
-            upstream = versions.get(desc.tag_is_version_of, "").split(":")[-1].split("+")[0].split("-")[0]
-            if upstream != desc.tag:
-                raise SystemExit("build-images: %s is tagged %s but %s is %s" % (
-                    name, desc.tag, desc.tag_is_version_of, versions.get(desc.tag_is_version_of)))
         applets = busybox_applets(versions["busybox-static"]) if "busybox-static" in versions else []
-        base_record = records.get(desc.base)
+        base = records.get(desc.base)
         inputs = hashlib.sha256(json.dumps([
             tools_digest.hexdigest(), desc.digest(), packages, applets, epoch, reference,
-            base_record["inputs"] if base_record else None]).encode()).hexdigest()
+            base["inputs"] if base else None]).encode()).hexdigest()
 
-        stamp = os.path.join(stamps_dir, name + ".json")
-        target = os.path.join(out, name + ".tar")
-        record = None
-        if not args.force and os.path.exists(stamp) and os.path.exists(target):
-            with open(stamp) as f:
-                record = json.load(f)
-            if record["inputs"] != inputs or archive.sha256_file(target) != record["archive_sha256"] or \
-                    not all(os.path.exists(os.path.join(layers_dir, d + ".tar")) for d, _ in record["layers"]):
-                record = None
+        record = current_record(os.path.join(stamps_dir, name + ".json"), os.path.join(out, name + ".tar"),
+                                layers_dir, inputs, args.force)
         if record is not None:
-            records[name] = record
             log("%s: up to date" % reference)
-            continue
-
-        debs = apt.fetch(packages)
-        tree = assemble(desc, packages, debs, applets)
-        check(desc, tree, ros)
-        layers = []
-        lower = None
-        if desc.base:
-            lower = built.get(desc.base)
-            if lower is None:  # the base is up to date: only its tree is needed
-                base = descriptions[desc.base]
-                base_packages = [p for p in packages if p[0] in set(records[desc.base]["packages"])]
-                lower = assemble(base, base_packages, debs, applets)
-                built[desc.base] = lower
-            layers = [tuple(layer) for layer in records[desc.base]["layers"]]
-        temp = os.path.join(layers_dir, "tmp-%s.tar" % name)
-        diff_id, size = archive.write_layer(archive.difference(lower, tree), temp, epoch)
-        os.replace(temp, os.path.join(layers_dir, diff_id + ".tar"))
-        layers.append((diff_id, size))
-        own = [n for n, _, _ in packages if not (desc.base and n in records[desc.base]["packages"])]
-        history = ([] if not desc.base else records[desc.base]["history"]) + [
-            "corralos build-images %s: Debian packages %s" % (name, " ".join(own) or "(none)")]
-        config_blob = archive.image_config(desc.config, [d for d, _ in layers], history, epoch)
-        archive.write_docker_archive(target, reference, config_blob,
-                                     [(d, os.path.join(layers_dir, d + ".tar")) for d, _ in layers], epoch)
-        built[name] = tree
-        record = {
-            "inputs": inputs, "reference": reference, "user": desc.user, "base": desc.base,
-            "id": "sha256:" + hashlib.sha256(config_blob).hexdigest(),
-            "archive_sha256": archive.sha256_file(target), "archive_size": os.path.getsize(target),
-            "layers": layers, "rootfs_size": tree.size(), "history": history,
-            "packages": versions, "own_packages": own,
-        }
-        with open(stamp + ".tmp", "w") as f:
-            json.dump(record, f, indent=1, sort_keys=True)
-        os.replace(stamp + ".tmp", stamp)
+        else:
+            debs = apt.fetch(packages)
+            tree = assemble(desc, packages, debs, applets)
+            check(desc, tree, ros)
+            lower = None
+            if desc.base:
+                if desc.base not in trees:  # the base was up to date: assemble it again to compare
+                    base_packages = [p for p in packages if p[0] in base["packages"]]
+                    trees[desc.base] = assemble(descriptions[desc.base], base_packages, debs, applets)
+                lower = trees[desc.base]
+            if name in bases:
+                trees[name] = tree
+            record = write_image(desc, name, reference, packages, tree, lower, base, out, layers_dir, epoch)
+            record["inputs"] = inputs
+            save_json(os.path.join(stamps_dir, name + ".json"), record)
+            log("%s: built in %.1f s (%.1f MB)" % (reference, time.monotonic() - started,
+                                                     record["archive_size"] / 1e6))
         records[name] = record
-        log("%s: built in %.1f s (%.1f MB)" % (reference, time.monotonic() - started, record["archive_size"] / 1e6))
 
     write_summary(os.path.join(out, "images.txt"), records)
+    # Layers no current image has (older versions of the images) go.
+    current = {diff_id + ".tar" for r in records.values() for diff_id, _ in r["layers"]}
+    for name in os.listdir(layers_dir):
+        if name not in current:
+            os.unlink(os.path.join(layers_dir, name))
     # What pack-store.sh loads into the store: the system images, bases first.
     with open(os.path.join(work, "system-archives"), "w") as f:
         f.writelines(os.path.join(out, name + ".tar") + "\n" for name, r in records.items() if not r["user"])
@@ -248,7 +277,7 @@ def write_summary(path, records):
         lines += ["", r["reference"] + ("  (user image, not in images.sqfs)" if r["user"] else ""),
                   "  archive   %s.tar  %d bytes  sha256:%s" % (name, r["archive_size"], r["archive_sha256"]),
                   "  image ID  " + r["id"],
-                  "  files     %.1f MB in all, %.1f MB in its own layer%s" % (
+                  "  size      %.1f MB of files; its own layer tar %.1f MB%s" % (
                       r["rootfs_size"] / 1e6, r["layers"][-1][1] / 1e6, " (on %s)" % r["base"] if r["base"] else ""),
                   "  packages  " + " ".join("%s=%s" % (p, r["packages"][p]) for p in r["own_packages"])]
     with open(path + ".tmp", "w") as f:
