@@ -107,7 +107,7 @@ TEST_F(VmBoot, IsoBootsEveryServiceRunsDockerAndPowersOff)
     auto run = vm->ssh("docker run --rm corralos/busybox echo hello from the user engine");
     EXPECT_EQ(run.code, 0) << run.err;
     EXPECT_EQ(run.out, "hello from the user engine\n");
-    auto whoami = vm->ssh("id -un; hostname; ros config get hostname");
+    auto whoami = vm->ssh("id -un; hostname; sudo ros config get hostname");
     EXPECT_EQ(whoami.out, "rancher\ncorral-vm\ncorral-vm\n") << whoami.err;
     auto files = vm->ssh("cat /home/rancher/from-cloud-config.txt; stat -c '%U %a' /home/rancher/from-cloud-config.txt; "
                          "cat /home/rancher/runcmd.txt");
@@ -148,8 +148,9 @@ TEST_F(VmBoot, BlankDiskIsFormattedAndKeepsDataAcrossReboot)
     auto again = vm->wait_for_serial(STARTED, 420s, before_reboot);
     ASSERT_TRUE(again) << "no second boot";
     ASSERT_TRUE(vm->wait_for_ssh(180s));
-    auto read = vm->ssh("cat /home/rancher/persist.txt; ros config get rancher.environment.MARKER; "
-                        "findmnt -n -o SOURCE,FSTYPE /");
+    // The shell runs in the console container; init's mount table says what "/" is.
+    auto read = vm->ssh("cat /home/rancher/persist.txt; sudo ros config get rancher.environment.MARKER; "
+                        "sudo awk '$2 == \"/\" { print $1, $3 }' /proc/1/mounts");
     EXPECT_EQ(read.out, "kept\npersisted-value\n/dev/vda ext4\n") << read.err;
     std::string second_boot = vm->serial().substr(before_reboot);
     EXPECT_EQ(second_boot.find("EXT4-fs error"), std::string::npos);
