@@ -15,6 +15,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
@@ -44,6 +45,16 @@ bool wait_for_daemon(api::Client& client, Clock::time_point deadline)
         std::this_thread::sleep_for(delay);
         delay = std::min(delay * 2, std::chrono::milliseconds(500));
     }
+}
+
+// Seconds since the kernel started, as the kernel's own log shows them.
+std::string uptime()
+{
+    struct timespec now {};
+    ::clock_gettime(CLOCK_BOOTTIME, &now);
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9);
+    return text;
 }
 
 // A line for the operator: on the console (our stdout) and in the log file.
@@ -125,9 +136,9 @@ int sysinit(const config::Paths& paths)
             line += ": " + report.message;
         bool bad = report.outcome == compose::Outcome::Failed || report.outcome == compose::Outcome::Skipped;
         if (bad || verbose)
-            announce("service " + line);
+            announce("service " + line + " (" + uptime() + ")");
         else
-            log::info(line);
+            log::info(line + " (" + uptime() + ")");
     };
     up.reload = [&]() -> ErrorOr<std::vector<compose::Service>> {
         return load_machine_services(paths, false).project.services;
@@ -136,12 +147,12 @@ int sysinit(const config::Paths& paths)
     for (auto const& error : report.errors)
         announce("CorralOS: " + error);
     ::sync();
-    announce(std::string("CorralOS ") + CORRAL_VERSION + " started");
+    announce(std::string("CorralOS ") + CORRAL_VERSION + " started (" + uptime() + " after the kernel)");
 
     // The user engine comes up last; its readiness is what a user waits for.
     auto user = api::Client::create("unix://" + paths.under_root("/var/run/docker.sock"));
     if (!user.is_error() && wait_for_daemon(user.value(), Clock::now() + std::chrono::seconds(180)))
-        announce("CorralOS: user Docker ready");
+        announce("CorralOS: user Docker ready (" + uptime() + " after the kernel)");
     else
         announce("CorralOS: the user Docker engine did not answer within 180 s (ros service logs docker)");
     return report.ok() ? 0 : 1;

@@ -15,6 +15,7 @@
 #include "init/system_setup.h"
 
 #include <cstdio>
+#include <ctime>
 #include <dirent.h>
 #include <fcntl.h>
 #include <functional>
@@ -287,7 +288,11 @@ ErrorOr<BootResult> run_boot_chain(const BootOptions& options)
 
     size_t total = steps.size();
     for (size_t i = 0; i < total; ++i) {
-        log::info("[" + std::to_string(i + 1) + "/" + std::to_string(total) + "] " + steps[i].name);
+        struct timespec now {};
+        ::clock_gettime(CLOCK_BOOTTIME, &now);
+        char at[32];
+        std::snprintf(at, sizeof at, " (%.2f s)", static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9);
+        log::info("[" + std::to_string(i + 1) + "/" + std::to_string(total) + "] " + steps[i].name + at);
         auto done = steps[i].run();
         if (done.is_error())
             return done.release_error().context(steps[i].name);

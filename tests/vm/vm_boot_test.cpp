@@ -94,6 +94,12 @@ TEST_F(VmBoot, IsoBootsEveryServiceRunsDockerAndPowersOff)
     ASSERT_TRUE(vm->wait_for_serial("ISOLINUX", 60s)) << "isolinux did not start";
     wait_until_ready(*vm);
 
+    // preload-user-images loads the test image in the background once the
+    // user engine answers.
+    auto loaded = vm->ssh("for i in $(seq 90); do docker image inspect corralos/busybox >/dev/null 2>&1 && exit 0; "
+                          "sleep 1; done; exit 1",
+        120s);
+    EXPECT_EQ(loaded.code, 0) << "the preloaded user image never arrived";
     auto ps = vm->ssh("sudo system-docker ps -a --format '{{.Names}} {{.Status}}'");
     ASSERT_EQ(ps.code, 0) << ps.err;
     auto services = parse_ps(ps.out);
@@ -109,7 +115,7 @@ TEST_F(VmBoot, IsoBootsEveryServiceRunsDockerAndPowersOff)
     EXPECT_EQ(run.out, "hello from the user engine\n");
     auto whoami = vm->ssh("id -un; hostname; sudo ros config get hostname");
     EXPECT_EQ(whoami.out, "rancher\ncorral-vm\ncorral-vm\n") << whoami.err;
-    auto files = vm->ssh("cat /home/rancher/from-cloud-config.txt; stat -c '%U %a' /home/rancher/from-cloud-config.txt; "
+    auto files = vm->ssh("cat /home/rancher/from-cloud-config.txt; echo; stat -c '%U %a' /home/rancher/from-cloud-config.txt; "
                          "cat /home/rancher/runcmd.txt");
     EXPECT_EQ(files.out, "written by write_files\nrancher 640\nruncmd ran\n") << files.err;
 
