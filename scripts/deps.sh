@@ -21,6 +21,13 @@ packages=(
     squashfs-tools isolinux syslinux-common xorriso qemu-system-x86 qemu-utils kmod cpio zstd lz4 e2fsprogs ca-certificates openssh-client
 )
 
+# The system images and the kernel are downloaded with apt-get (tools/), which needs
+# package lists that match the archive: refresh them when they are a day old or absent.
+if [ "$(id -u)" -eq 0 ] && [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
+    echo "deps.sh: refreshing the package lists" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+fi
+
 missing=()
 for package in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
