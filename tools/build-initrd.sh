@@ -44,7 +44,7 @@ modules="$work/modules/lib/modules/$kver"
 # legacy lz4 frame format (lz4 -l).
 compress=${COMPRESS:-lz4}
 case $compress in
-    lz4) compressor=(lz4 -l -9 -q -c) ;;
+    lz4) compressor=(lz4 -l -12 -q -c) ;;
     zstd) compressor=(zstd -19 -q -c -T1) ;;
     gzip) compressor=(gzip -9 -n -c) ;;
     gzip1) compressor=(gzip -1 -n -c) ;;

@@ -89,7 +89,7 @@ for module in "${c32[@]}"; do
 done
 SOURCE_DATE_EPOCH=$epoch xorriso -report_about WARNING -as mkisofs \
     -o "$tmp/corralos.iso" -V CorralOS -J -joliet-long -R --set_all_file_dates "=$((epoch > 0 ? epoch : 1))" \
-    -isohybrid-mbr "$isolinux/isohdpfx.bin" \
+    -isohybrid-mbr "$isolinux/isohdpfx.bin" -partition_cyl_align off -no-pad \
     -c /boot/isolinux/boot.cat -b /boot/isolinux/isolinux.bin \
     -no-emul-boot -boot-load-size 4 -boot-info-table \
     -graft-points "${grafts[@]}" 2> >(grep -v -e '^xorriso 1' -e '^$' -e 'volid text does not comply' >&2)

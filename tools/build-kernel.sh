@@ -83,12 +83,16 @@ modules=(
 # else in the subset loads on demand: udev by modalias, the kernel through
 # /sbin/modprobe. A CPU without SSE4.2 (QEMU's TCG default) cannot load crc32c_intel,
 # hence crc32c_generic here.
+# Only what the boot itself needs: the disks, the file systems, the virtio NIC, and the
+# netfilter modules the user engine's first iptables calls would otherwise have the
+# kernel load one modprobe at a time. Other hardware (e1000, balloon, 9p, ...) is
+# loaded by udev's coldplug from the modalias, when the machine has it.
 boot_modules=(
-    virtio_pci virtio_blk virtio_scsi virtio_net virtio_console virtio_rng virtio_balloon
-    ata_piix ahci nvme sd_mod sr_mod e1000 e1000e
+    virtio_pci virtio_blk virtio_scsi virtio_net virtio_rng
+    ata_piix ahci nvme sd_mod sr_mod
     isofs squashfs overlay crc32c_generic ext4 vfat nls_cp437 nls_iso8859_1 loop
     af_packet button bridge br_netfilter veth nf_conntrack iptable_nat iptable_filter
-    xt_MASQUERADE xt_conntrack xt_addrtype 9pnet_virtio 9p
+    xt_MASQUERADE xt_conntrack xt_addrtype nf_tables nft_compat nft_chain_nat nf_conntrack_netlink
 )
 
 # Resolve the versioned package linux-image-amd64 depends on, and its version.

@@ -108,6 +108,41 @@ std::vector<std::string> running_containers(api::Client& client)
     return names;
 }
 
+// The user engine's programs come from the read-only image store, a squashfs
+// whose blocks are decompressed as they are first read: ~150 MB of dockerd,
+// containerd, its shim and runc, several seconds of CPU under emulation. Read
+// once here, on the other CPU, while the system services start, they are in
+// the page cache by the time the docker service execs them.
+void warm_user_engine(const config::Paths& paths)
+{
+    static constexpr const char* PROGRAMS[] = { "usr/sbin/dockerd", "usr/bin/dockerd", "usr/bin/containerd",
+        "usr/bin/containerd-shim-runc-v2", "usr/sbin/runc", "usr/bin/runc" };
+    std::string layers = paths.under_root("/var/lib/system-docker/image/layers");
+    DIR* dir = ::opendir(layers.c_str());
+    if (!dir)
+        return;
+    std::vector<std::string> files;
+    while (struct dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] == '.')
+            continue;
+        for (auto const* program : PROGRAMS) {
+            std::string path = layers + "/" + e->d_name + "/diff/" + program;
+            if (::access(path.c_str(), R_OK) == 0)
+                files.push_back(path);
+        }
+    }
+    ::closedir(dir);
+    std::vector<char> buffer(1 << 20);
+    for (auto const& path : files) {
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        while (::read(fd, buffer.data(), buffer.size()) > 0) {
+        }
+        ::close(fd);
+    }
+}
+
 } // namespace
 
 int sysinit(const config::Paths& paths)
@@ -123,6 +158,7 @@ int sysinit(const config::Paths& paths)
                  "/var/log/system-docker.log)");
         return 1;
     }
+    std::thread warm([&paths] { warm_user_engine(paths); });
     auto machine = load_machine_services(paths, false);
     compose::UpOptions up;
     up.environment = machine.project.environment;
@@ -149,6 +185,7 @@ int sysinit(const config::Paths& paths)
     ::sync();
     announce(std::string("CorralOS ") + CORRAL_VERSION + " started (" + uptime() + " after the kernel)");
 
+    warm.join();
     // The user engine comes up last; its readiness is what a user waits for.
     auto user = api::Client::create("unix://" + paths.under_root("/var/run/docker.sock"));
     if (!user.is_error() && wait_for_daemon(user.value(), Clock::now() + std::chrono::seconds(180)))

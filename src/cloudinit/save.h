@@ -46,7 +46,10 @@ ErrorOr<void> save_datasource_data(const config::Paths& paths, std::string_view 
 
 struct SaveOptions {
     BlockScan scan;
-    std::chrono::milliseconds device_wait { 1000 };
+    // init runs cloud-init-save after it has waited for the boot medium, when
+    // the disk and CD drivers have probed their devices: a config drive is
+    // either there or not coming. Every boot without one pays this wait.
+    std::chrono::milliseconds device_wait { 250 };
     std::chrono::milliseconds timeout { 10000 };
 };
 

@@ -68,9 +68,10 @@ std::vector<std::string> dhcpcd_command(const std::vector<std::string>& interfac
     // --nobackground: dhcpcd is the service's process. -t bounds the wait for
     // the first lease; dhcpcd keeps trying in the background of itself after.
     // --noarp: no RFC 5227 probe of the offered address, which holds the lease
-    // back by up to 7 s, and every service that comes after the network with it.
+    // back by up to 7 s, and every service that comes after the network with it;
+    // --nodelay: no random wait of up to a second before the first request.
     std::vector<std::string> argv
-        = { "dhcpcd", "--nobackground", "--noarp", "--timeout", std::to_string(timeout_seconds) };
+        = { "dhcpcd", "--nobackground", "--noarp", "--nodelay", "--timeout", std::to_string(timeout_seconds) };
     argv.insert(argv.end(), interfaces.begin(), interfaces.end());
     return argv;
 }

@@ -223,8 +223,24 @@ ErrorOr<void> Cgroup::update(const Resources& resources)
 
 ErrorOr<void> Cgroup::add_process(pid_t pid)
 {
-    for (const auto& hierarchy : m_hierarchies)
-        TRY(hierarchy.write("cgroup.procs", std::to_string(pid)));
+    for (const auto& hierarchy : m_hierarchies) {
+        auto joined = hierarchy.write("cgroup.procs", std::to_string(pid));
+        // cgroup v2 keeps processes out of a cgroup that hands controllers to
+        // children ("no internal processes"): a container that runs an engine
+        // of its own (the docker service) has moved its processes to a leaf
+        // and enabled its controllers. An exec then joins that leaf: "init",
+        // the name Docker's dind script and `ros user-docker` use, made when
+        // missing.
+        if (joined.is_error() && joined.error().code() == EBUSY && m_layout == CgroupLayout::V2) {
+            std::string leaf = hierarchy.dir + "/init";
+            if (::mkdir(leaf.c_str(), 0755) < 0 && errno != EEXIST)
+                return Error::from_syscall("mkdir '" + leaf + "'");
+            Fd procs = TRY(sys::open(leaf + "/cgroup.procs", O_WRONLY));
+            TRY(sys::write_all(procs.get(), std::to_string(pid)));
+            continue;
+        }
+        TRY(joined);
+    }
     return {};
 }
 

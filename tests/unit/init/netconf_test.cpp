@@ -13,7 +13,7 @@ TEST(Netconf, DhcpRunsOnEthInterfacesOnly)
 
 TEST(Netconf, DhcpcdCommand)
 {
-    std::vector<std::string> expected = { "dhcpcd", "--nobackground", "--noarp", "--timeout", "10", "eth0", "eth1" };
+    std::vector<std::string> expected = { "dhcpcd", "--nobackground", "--noarp", "--nodelay", "--timeout", "10", "eth0", "eth1" };
     EXPECT_EQ(dhcpcd_command({ "eth0", "eth1" }, 10), expected);
 }
 
