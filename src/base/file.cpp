@@ -3,13 +3,14 @@
 #include "base/scope_guard.h"
 #include "base/system.h"
 
+#include <algorithm>
 #include <dirent.h>
 #include <fcntl.h>
 #include <memory>
 #include <random>
 #include <set>
-#include <vector>
 #include <unistd.h>
+#include <vector>
 
 namespace corral {
 
@@ -232,6 +233,21 @@ ErrorOr<void> sync_filesystem(const std::string& path)
     if (::syncfs(fd.get()) < 0)
         return Error::from_syscall("syncfs '" + path + "'");
     return {};
+}
+
+std::vector<std::string> list_dir(const std::string& path)
+{
+    std::vector<std::string> names;
+    if (DIR* dir = ::opendir(path.c_str())) {
+        while (struct dirent* entry = ::readdir(dir)) {
+            std::string name = entry->d_name;
+            if (name != "." && name != "..")
+                names.push_back(std::move(name));
+        }
+        ::closedir(dir);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 } // namespace corral

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 #include <sys/types.h>
 
 namespace corral {
@@ -38,6 +39,10 @@ std::string random_suffix();
 // Path helpers that work on strings only (no file system access).
 std::string path_dirname(std::string_view path);
 std::string path_basename(std::string_view path);
+
+// The names in a directory, sorted, without "." and ".."; empty when it cannot
+// be read (a missing directory is an empty one to every caller so far).
+std::vector<std::string> list_dir(const std::string& path);
 // Joins with exactly one '/' between the parts. An absolute `rest` is appended, not
 // substituted, because callers use it to place a path under a root prefix.
 std::string path_join(std::string_view base, std::string_view rest);

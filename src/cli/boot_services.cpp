@@ -118,20 +118,14 @@ void warm_user_engine(const config::Paths& paths)
     static constexpr const char* PROGRAMS[] = { "usr/sbin/dockerd", "usr/bin/dockerd", "usr/bin/containerd",
         "usr/bin/containerd-shim-runc-v2", "usr/sbin/runc", "usr/bin/runc" };
     std::string layers = paths.under_root("/var/lib/system-docker/image/layers");
-    DIR* dir = ::opendir(layers.c_str());
-    if (!dir)
-        return;
     std::vector<std::string> files;
-    while (struct dirent* e = ::readdir(dir)) {
-        if (e->d_name[0] == '.')
-            continue;
+    for (auto const& layer : list_dir(layers)) {
         for (auto const* program : PROGRAMS) {
-            std::string path = layers + "/" + e->d_name + "/diff/" + program;
+            std::string path = layers + "/" + layer + "/diff/" + program;
             if (::access(path.c_str(), R_OK) == 0)
                 files.push_back(path);
         }
     }
-    ::closedir(dir);
     std::vector<char> buffer(1 << 20);
     for (auto const& path : files) {
         int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -291,16 +285,11 @@ int preload_images(const config::Paths& paths)
         return 1;
     }
     std::vector<std::string> files;
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (struct dirent* e = ::readdir(d)) {
-            std::string name = e->d_name;
-            if (name.ends_with(".tar") || name.ends_with(".tgz") || name.ends_with(".gz") || name.ends_with(".tar.xz")
-                || name.ends_with(".tar.zst"))
-                files.push_back(name);
-        }
-        ::closedir(d);
+    for (auto const& name : list_dir(dir)) {
+        if (name.ends_with(".tar") || name.ends_with(".tgz") || name.ends_with(".gz") || name.ends_with(".tar.xz")
+            || name.ends_with(".tar.zst"))
+            files.push_back(name);
     }
-    std::sort(files.begin(), files.end());
     if (files.empty())
         return 0;
     if (!wait_for_daemon(user.value(), Clock::now() + std::chrono::seconds(120))) {

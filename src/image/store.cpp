@@ -18,21 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> list_dir(const std::string& path)
-{
-    std::vector<std::string> names;
-    if (DIR* dir = ::opendir(path.c_str())) {
-        while (struct dirent* entry = ::readdir(dir)) {
-            std::string name = entry->d_name;
-            if (name != "." && name != "..")
-                names.push_back(std::move(name));
-        }
-        ::closedir(dir);
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
 ErrorOr<void> fsync_dir(const std::string& path)
 {
     Fd dir = TRY(sys::open(path, O_RDONLY | O_DIRECTORY));

@@ -166,18 +166,11 @@ void link_user_images()
 {
     std::string target_dir = "/var/lib/rancher/preload/docker";
     (void)mkdir_p(target_dir, 0755);
-    DIR* dir = ::opendir(USER_IMAGES_DIR);
-    if (!dir)
-        return;
-    while (struct dirent* entry = ::readdir(dir)) {
-        std::string name = entry->d_name;
-        if (name == "." || name == "..")
-            continue;
+    for (auto const& name : list_dir(USER_IMAGES_DIR)) {
         std::string link = target_dir + "/" + name;
-        (void)::unlink(link.c_str());
+        (void)::unlink(link.c_str()); // replaced: the medium may have changed
         (void)::symlink((std::string(USER_IMAGES_DIR) + "/" + name).c_str(), link.c_str());
     }
-    ::closedir(dir);
 }
 
 void save_elided(const config::Paths& paths, const std::vector<std::string>& elided)

@@ -3,7 +3,6 @@
 #include "base/file.h"
 #include "base/system.h"
 
-#include <dirent.h>
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,21 +12,6 @@ namespace corral::init {
 using json = nlohmann::json;
 
 namespace {
-
-std::vector<std::string> entries(const std::string& dir)
-{
-    std::vector<std::string> names;
-    DIR* d = ::opendir(dir.c_str());
-    if (!d)
-        return names;
-    while (struct dirent* e = ::readdir(d)) {
-        std::string name = e->d_name;
-        if (name != "." && name != "..")
-            names.push_back(name);
-    }
-    ::closedir(d);
-    return names;
-}
 
 bool is_hex64(const std::string& text)
 {
@@ -65,7 +49,7 @@ ErrorOr<SeedReport> seed_store(const std::string& preload, const std::string& st
     for (auto const* dir : { "blobs/sha256", "layers", "images" })
         TRY(mkdir_p(store + "/" + dir, 0700));
 
-    for (auto const& name : entries(preload + "/layers")) {
+    for (auto const& name : list_dir(preload + "/layers")) {
         if (!is_hex64(name))
             continue;
         std::string link = store + "/layers/" + name;
@@ -85,7 +69,7 @@ ErrorOr<SeedReport> seed_store(const std::string& preload, const std::string& st
         ++report.layers_linked;
     }
 
-    for (auto const& name : entries(preload + "/images")) {
+    for (auto const& name : list_dir(preload + "/images")) {
         if (!name.ends_with(".json"))
             continue;
         std::string id = name.substr(0, name.size() - 5);

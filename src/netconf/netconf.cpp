@@ -37,19 +37,6 @@ bool set_up(const std::string& name)
     return ok;
 }
 
-std::vector<std::string> interface_names()
-{
-    std::vector<std::string> names;
-    if (DIR* dir = ::opendir("/sys/class/net")) {
-        while (struct dirent* e = ::readdir(dir)) {
-            if (e->d_name[0] != '.')
-                names.emplace_back(e->d_name);
-        }
-        ::closedir(dir);
-    }
-    return names;
-}
-
 } // namespace
 
 std::vector<std::string> dhcp_interfaces(const std::vector<std::string>& names)
@@ -105,7 +92,7 @@ int netconf_main(int, char**)
         if (auto fd = sys::open("/etc/resolv.conf", O_WRONLY | O_TRUNC | O_CREAT, 0644); !fd.is_error())
             (void)sys::write_all(fd.value().get(), text);
     }
-    auto interfaces = dhcp_interfaces(interface_names());
+    auto interfaces = dhcp_interfaces(list_dir("/sys/class/net"));
     for (auto const& name : interfaces)
         set_up(name);
     if (interfaces.empty()) {

@@ -110,6 +110,11 @@ TEST_F(VmBoot, IsoBootsEveryServiceRunsDockerAndPowersOff)
     for (auto const* name : { "command-volumes", "system-volumes", "all-volumes" })
         EXPECT_EQ(services[name], "Created") << name << "\n" << ps.out;
 
+    // An exec into the docker service, whose cgroup hands its controllers to
+    // the user engine's containers, joins a leaf cgroup.
+    auto exec = vm->ssh("sudo system-docker exec docker dockerd --version");
+    EXPECT_EQ(exec.code, 0) << exec.err;
+    EXPECT_TRUE(exec.out.starts_with("Docker version 20.10.24")) << exec.out;
     auto run = vm->ssh("docker run --rm corralos/busybox echo hello from the user engine");
     EXPECT_EQ(run.code, 0) << run.err;
     EXPECT_EQ(run.out, "hello from the user engine\n");
