@@ -108,14 +108,15 @@ if [ -f "$work/kernel.stamp" ] && [ "$(cat "$work/kernel.stamp")" = "$stamp" ] &
     exit 0
 fi
 
+# (|| true: with pipefail, ls of a cache without the package would end the script.)
 deb=$(ls "$cache/${package}_"*"_amd64.deb" 2>/dev/null | while read -r f; do
-    [ "$(dpkg-deb -f "$f" Version)" = "$version" ] && echo "$f"; done | head -n1)
+    [ "$(dpkg-deb -f "$f" Version)" = "$version" ] && echo "$f"; done | head -n1 || true)
 if [ -z "$deb" ]; then
     echo "build-kernel: downloading $package $version"
     # apt-get download drops privileges to _apt, which needs to write there.
     (cd "$cache" && apt-get download -q "$package=$version" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
     deb=$(ls "$cache/${package}_"*"_amd64.deb" 2>/dev/null | while read -r f; do
-        [ "$(dpkg-deb -f "$f" Version)" = "$version" ] && echo "$f"; done | head -n1)
+        [ "$(dpkg-deb -f "$f" Version)" = "$version" ] && echo "$f"; done | head -n1 || true)
     [ -n "$deb" ] || { echo "build-kernel: apt-get download $package=$version failed" >&2; exit 1; }
 fi
 
