@@ -221,26 +221,35 @@ ErrorOr<void> Cgroup::update(const Resources& resources)
     return apply(resources);
 }
 
+ErrorOr<void> join_cgroup(const std::string& dir, pid_t pid)
+{
+    std::string text = std::to_string(pid);
+    std::string path = path_join(dir, "cgroup.procs");
+    Fd fd = TRY(sys::open(path, O_WRONLY | O_CLOEXEC));
+    if (::write(fd.get(), text.data(), text.size()) >= 0)
+        return {};
+    if (errno != EBUSY)
+        return Error::from_syscall("write '" + path + "' (" + text + ")");
+    // cgroup v2 keeps processes out of a cgroup that hands controllers to
+    // children ("no internal processes"): a container that runs an engine of
+    // its own (the docker service) has moved its processes to a leaf and
+    // enabled its controllers. A process joining it later (an exec) goes to
+    // that leaf: "init", the name Docker's dind script and `ros user-docker`
+    // use, made when missing.
+    std::string leaf = path_join(dir, "init");
+    if (::mkdir(leaf.c_str(), 0755) < 0 && errno != EEXIST)
+        return Error::from_syscall("mkdir '" + leaf + "'");
+    std::string leaf_procs = path_join(leaf, "cgroup.procs");
+    Fd leaf_fd = TRY(sys::open(leaf_procs, O_WRONLY | O_CLOEXEC));
+    if (::write(leaf_fd.get(), text.data(), text.size()) < 0)
+        return Error::from_syscall("write '" + leaf_procs + "' (" + text + ")");
+    return {};
+}
+
 ErrorOr<void> Cgroup::add_process(pid_t pid)
 {
-    for (const auto& hierarchy : m_hierarchies) {
-        auto joined = hierarchy.write("cgroup.procs", std::to_string(pid));
-        // cgroup v2 keeps processes out of a cgroup that hands controllers to
-        // children ("no internal processes"): a container that runs an engine
-        // of its own (the docker service) has moved its processes to a leaf
-        // and enabled its controllers. An exec then joins that leaf: "init",
-        // the name Docker's dind script and `ros user-docker` use, made when
-        // missing.
-        if (joined.is_error() && joined.error().code() == EBUSY && m_layout == CgroupLayout::V2) {
-            std::string leaf = hierarchy.dir + "/init";
-            if (::mkdir(leaf.c_str(), 0755) < 0 && errno != EEXIST)
-                return Error::from_syscall("mkdir '" + leaf + "'");
-            Fd procs = TRY(sys::open(leaf + "/cgroup.procs", O_WRONLY));
-            TRY(sys::write_all(procs.get(), std::to_string(pid)));
-            continue;
-        }
-        TRY(joined);
-    }
+    for (const auto& hierarchy : m_hierarchies)
+        TRY(join_cgroup(hierarchy.dir, pid));
     return {};
 }
 

@@ -53,6 +53,12 @@ struct CgroupStats {
     std::optional<uint64_t> pids_limit; // nullopt when unlimited
 };
 
+// Moves `pid` into the cgroup directory `dir` (one hierarchy). On cgroup v2 a
+// cgroup whose controllers are handed to its children takes no processes
+// (EBUSY); the process then joins its leaf "init", made when missing, as a
+// process in a container that runs its own engine must.
+ErrorOr<void> join_cgroup(const std::string& dir, pid_t pid);
+
 class Cgroup {
 public:
     // Makes the cgroup at `path` ("system-docker/<id>": relative, no "..")

@@ -7,6 +7,7 @@
 
 #include "base/file.h"
 #include "base/system.h"
+#include "runtime/cgroup.h"
 #include "runtime/executor.h"
 #include "runtime/spec_json.h"
 
@@ -61,13 +62,8 @@ ErrorOr<Stdio> make_stdio(const Process& process)
 
 ErrorOr<void> join_cgroups(const std::vector<std::string>& dirs, pid_t pid)
 {
-    std::string text = std::to_string(pid);
-    for (auto const& dir : dirs) {
-        std::string path = path_join(dir, "cgroup.procs");
-        Fd fd = TRY(sys::open(path, O_WRONLY | O_CLOEXEC));
-        if (::write(fd.get(), text.data(), text.size()) < 0)
-            return Error::from_syscall("write '" + path + "' (" + text + ")");
-    }
+    for (auto const& dir : dirs)
+        TRY(join_cgroup(dir, pid));
     return {};
 }
 
