@@ -130,4 +130,18 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
     return out;
 }
 
+std::string shell_single_quote(std::string_view text)
+{
+    // Inside single quotes everything is literal except the quote itself,
+    // which is closed, escaped and reopened.
+    std::string out = "'";
+    for (char c : text) {
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    }
+    return out + "'";
+}
+
 } // namespace corral

@@ -21,6 +21,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 // value, a trailing space or a newline must be visible.
 std::string go_quote(std::string_view text);
 
+// `text` in single quotes for a POSIX shell, a quote inside it written '\''.
+std::string shell_single_quote(std::string_view text);
+
 // %XX escapes decoded (and '+' as a space when `plus_is_space`, as in a
 // query); nullopt for a malformed escape.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);

@@ -204,17 +204,7 @@ std::string shell_quote(std::string_view word)
     }
     if (plain)
         return std::string(word);
-    // Inside single quotes everything is literal except the quote itself,
-    // which is closed, escaped and reopened.
-    std::string out = "'";
-    for (char c : word) {
-        if (c == '\'')
-            out += "'\\''";
-        else
-            out += c;
-    }
-    out += '\'';
-    return out;
+    return shell_single_quote(word);
 }
 
 std::string shell_command_line(const std::vector<std::string>& words)

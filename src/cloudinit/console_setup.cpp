@@ -46,18 +46,6 @@ void read_rancher_words(std::string_view cmdline, ConsoleCmdline& out)
     }
 }
 
-std::string shell_single_quoted(std::string_view word)
-{
-    std::string out = "'";
-    for (char c : word) {
-        if (c == '\'')
-            out += "'\\''";
-        else
-            out += c;
-    }
-    return out + "'";
-}
-
 // Inside double quotes, so that $HOME-style references still expand but blanks
 // and quotes in a directory name do not break the line.
 std::string double_quoted_body(std::string_view text)
@@ -267,7 +255,7 @@ std::optional<std::string> proxy_profile(const std::map<std::string, std::string
     for (const char* key : { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "no_proxy", "NO_PROXY" }) {
         auto it = environment.find(key);
         if (it != environment.end())
-            lines.push_back("export " + std::string(key) + "=" + shell_single_quoted(it->second));
+            lines.push_back("export " + std::string(key) + "=" + shell_single_quote(it->second));
     }
     if (lines.empty())
         return std::nullopt;

@@ -3,6 +3,7 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/process.h"
+#include "base/strings.h"
 #include "base/system.h"
 #include "config/docker_args.h"
 #include "config/yaml.h"
@@ -69,15 +70,9 @@ void load_modules(const config::RancherConfig& rancher, WhenMissing missing = Wh
     }
     std::vector<std::pair<std::string, std::string>> wanted;
     if (auto list = read_file(dir + "/corral.modules"); !list.is_error()) {
-        size_t start = 0;
-        while (start < list.value().size()) {
-            size_t end = list.value().find('\n', start);
-            std::string line = list.value().substr(start, end == std::string::npos ? std::string::npos : end - start);
+        for (auto const& line : split(list.value(), '\n')) {
             if (!line.empty() && line[0] != '#')
                 wanted.push_back({ line, {} });
-            if (end == std::string::npos)
-                break;
-            start = end + 1;
         }
     }
     // rancher.modules: "name [param=value …]" each.

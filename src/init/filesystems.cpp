@@ -7,11 +7,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/loop.h>
-#include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 namespace corral::init {
@@ -36,35 +34,6 @@ bool is_mount_point(const std::string& path)
     if (::stat(path.c_str(), &self) < 0 || ::stat((path + "/..").c_str(), &parent) < 0)
         return false;
     return self.st_dev != parent.st_dev || self.st_ino == parent.st_ino;
-}
-
-bool root_is_initramfs()
-{
-    struct statfs fs {};
-    if (::statfs("/", &fs) < 0)
-        return false;
-    // The initramfs is "rootfs", ramfs or tmpfs underneath; a tmpfs we mounted
-    // and switched to ourselves is a mount point of its own and is not rootfs,
-    // which is what matters to pivot_root. /proc/self/mountinfo tells them apart.
-    if (fs.f_type != RAMFS_MAGIC && fs.f_type != TMPFS_MAGIC)
-        return false;
-    auto mountinfo = read_file("/proc/self/mountinfo");
-    if (mountinfo.is_error())
-        return true;
-    // The root entry's file system type is "rootfs" only in the initramfs.
-    for (size_t start = 0; start < mountinfo.value().size();) {
-        size_t end = mountinfo.value().find('\n', start);
-        std::string_view line(mountinfo.value().data() + start,
-            (end == std::string::npos ? mountinfo.value().size() : end) - start);
-        // "36 1 0:17 / / rw,relatime - rootfs rootfs rw"
-        auto fields_end = line.find(" - ");
-        if (fields_end != std::string_view::npos && line.find(" / / ") != std::string_view::npos)
-            return line.substr(fields_end + 3).starts_with("rootfs");
-        if (end == std::string::npos)
-            break;
-        start = end + 1;
-    }
-    return false;
 }
 
 namespace {

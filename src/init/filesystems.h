@@ -24,10 +24,6 @@ ErrorOr<void> mount_early_filesystems();
 // its parent's, or it is "/").
 bool is_mount_point(const std::string& path);
 
-// Whether the root is the initramfs (rootfs: ramfs or tmpfs), where
-// pivot_root(2), which every container start uses, is refused.
-bool root_is_initramfs();
-
 // A loop device attached to a file. The device is detached automatically
 // (LO_FLAGS_AUTOCLEAR) once nothing holds it: keep `fd` open until the file
 // system on it is mounted, or the device is gone before the mount opens it.

@@ -2,6 +2,7 @@
 
 #include "base/file.h"
 #include "base/fd.h"
+#include "base/strings.h"
 #include "base/system.h"
 
 #include <algorithm>
@@ -14,33 +15,16 @@ namespace corral::init {
 
 namespace {
 
-std::vector<std::string_view> split_words(std::string_view text)
+// The non-empty words of a line: modules.dep and /proc/modules separate them
+// with single spaces.
+std::vector<std::string> words(std::string_view line)
 {
-    std::vector<std::string_view> words;
-    size_t i = 0;
-    while (i < text.size()) {
-        while (i < text.size() && (text[i] == ' ' || text[i] == '\t'))
-            ++i;
-        size_t start = i;
-        while (i < text.size() && text[i] != ' ' && text[i] != '\t')
-            ++i;
-        if (i > start)
-            words.push_back(text.substr(start, i - start));
+    std::vector<std::string> out;
+    for (auto& word : split(line, ' ')) {
+        if (!word.empty())
+            out.push_back(std::move(word));
     }
-    return words;
-}
-
-template<typename F>
-void for_each_line(std::string_view text, F&& f)
-{
-    while (!text.empty()) {
-        size_t end = text.find('\n');
-        std::string_view line = text.substr(0, end);
-        f(line);
-        if (end == std::string_view::npos)
-            break;
-        text.remove_prefix(end + 1);
-    }
+    return out;
 }
 
 bool contains(const std::vector<std::string>& list, const std::string& item)
@@ -68,17 +52,16 @@ std::string ModuleIndex::canonical_name(std::string_view name_or_path)
 ModuleIndex ModuleIndex::parse(std::string_view modules_dep)
 {
     ModuleIndex index;
-    for_each_line(modules_dep, [&](std::string_view line) {
+    for (auto const& line : split(modules_dep, '\n')) {
         size_t colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0)
-            return;
+        if (colon == std::string::npos || colon == 0)
+            continue;
         Entry entry;
-        entry.path = std::string(line.substr(0, colon));
-        for (auto word : split_words(line.substr(colon + 1)))
-            entry.deps.emplace_back(word);
+        entry.path = line.substr(0, colon);
+        entry.deps = words(std::string_view(line).substr(colon + 1));
         std::string name = canonical_name(entry.path);
         index.m_deps.emplace(std::move(name), std::move(entry));
-    });
+    }
     return index;
 }
 
@@ -103,11 +86,11 @@ ErrorOr<std::vector<std::string>> ModuleIndex::load_order(std::string_view name)
 std::vector<std::string> parse_proc_modules(std::string_view text)
 {
     std::vector<std::string> names;
-    for_each_line(text, [&](std::string_view line) {
-        auto words = split_words(line);
-        if (!words.empty())
-            names.push_back(ModuleIndex::canonical_name(words[0]));
-    });
+    for (auto const& line : split(text, '\n')) {
+        auto fields = words(line);
+        if (!fields.empty())
+            names.push_back(ModuleIndex::canonical_name(fields[0]));
+    }
     return names;
 }
 
@@ -118,10 +101,10 @@ ErrorOr<ModuleLoader> ModuleLoader::open(const std::string& module_dir)
     std::string dep = TRY(read_file(module_dir + "/modules.dep"));
     loader.m_index = ModuleIndex::parse(dep);
     if (auto builtin = read_file(module_dir + "/modules.builtin"); !builtin.is_error()) {
-        for_each_line(builtin.value(), [&](std::string_view line) {
+        for (auto const& line : split(builtin.value(), '\n')) {
             if (!line.empty())
                 loader.m_builtin.push_back(ModuleIndex::canonical_name(line));
-        });
+        }
     }
     if (auto proc = read_file("/proc/modules"); !proc.is_error())
         loader.m_loaded = parse_proc_modules(proc.value());

@@ -39,6 +39,25 @@ sigset_t handled_set()
     return set;
 }
 
+// In a forked child: a new session with the console as its controlling
+// terminal and stdio, signals unblocked.
+void take_console()
+{
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::setsid();
+    int tty = ::open("/dev/console", O_RDWR | O_NOCTTY);
+    if (tty >= 0) {
+        (void)::ioctl(tty, TIOCSCTTY, 1);
+        ::dup2(tty, 0);
+        ::dup2(tty, 1);
+        ::dup2(tty, 2);
+        if (tty > 2)
+            ::close(tty);
+    }
+}
+
 // fork + exec with the child's output on `output` (a file appended to, or the
 // console when empty). A child that cannot exec exits 127, which the reaper
 // reports.
@@ -47,21 +66,13 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& output, boo
     pid_t pid = ::fork();
     if (pid != 0)
         return pid; // the parent, or -1
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::setsid();
     if (console_session) {
-        int tty = ::open("/dev/console", O_RDWR | O_NOCTTY);
-        if (tty >= 0) {
-            (void)::ioctl(tty, TIOCSCTTY, 1);
-            ::dup2(tty, 0);
-            ::dup2(tty, 1);
-            ::dup2(tty, 2);
-            if (tty > 2)
-                ::close(tty);
-        }
+        take_console();
     } else {
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::setsid();
         int null = ::open("/dev/null", O_RDONLY);
         if (null >= 0)
             ::dup2(null, 0);
@@ -160,19 +171,7 @@ void Pid1::start_recovery()
         ::setenv("PS1", "[Recovery console \\u@\\h:\\w]# ", 1);
         ::setenv("HOME", "/root", 1);
         ::setenv("ENV", "", 1);
-        pid_t self = ::getpid();
-        (void)self;
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        ::setsid();
-        int tty = ::open("/dev/console", O_RDWR | O_NOCTTY);
-        if (tty >= 0) {
-            (void)::ioctl(tty, TIOCSCTTY, 1);
-            ::dup2(tty, 0);
-            ::dup2(tty, 1);
-            ::dup2(tty, 2);
-        }
+        take_console();
         ::execl("/bin/sh", "-sh", static_cast<char*>(nullptr));
         ::_exit(127);
     }

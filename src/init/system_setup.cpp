@@ -4,6 +4,7 @@
 #include "base/linux_syscalls.h"
 #include "base/log.h"
 #include "base/system.h"
+#include "cloudinit/pre_console.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -24,28 +25,16 @@ void write_if_missing(const std::string& path, std::string_view content, mode_t 
         log::warn(written.error().message());
 }
 
-// "net.ipv4.ip_forward" → /proc/sys/net/ipv4/ip_forward
-std::string sysctl_path(std::string key)
-{
-    for (auto& c : key) {
-        if (c == '.')
-            c = '/';
-    }
-    return "/proc/sys/" + key;
-}
-
 ErrorOr<void> write_proc(const std::string& path, const std::string& value)
 {
     Fd fd = TRY(sys::open(path, O_WRONLY));
     return sys::write_all(fd.get(), value);
 }
 
-std::string hosts_file(const std::string& hostname)
-{
-    return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
-           "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n127.0.1.1\t"
-        + hostname + "\n";
-}
+// /etc/hosts before the hostname line is added (cloudinit::apply_hostname).
+constexpr const char* BASE_HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                                   "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n"
+                                   "ff02::2\tip6-allrouters\n";
 
 } // namespace
 
@@ -76,18 +65,18 @@ ErrorOr<void> prepare_root()
 
 void apply_system_settings(const config::CloudConfig& cfg)
 {
-    for (auto const& [key, value] : cfg.rancher.sysctl.entries) {
-        if (auto done = write_proc(sysctl_path(key), value); done.is_error())
-            log::warn("sysctl " + key + "=" + value + ": " + done.error().message());
-    }
+    // The same code as cloud-init-execute -pre-console, which applies them
+    // again later (reference §3.6); here they are in place before any service.
+    config::Paths paths;
+    cloudinit::Report report([](LogLevel level, const std::string& message) { log::write(level, message); });
+    cloudinit::apply_sysctl(paths, cfg.rancher.sysctl, report);
     (void)write_proc("/proc/sys/net/ipv4/ip_forward", "1"); // the engines route for their containers
     std::string hostname = cfg.hostname.empty() ? cfg.rancher.defaults.hostname : cfg.hostname;
     if (hostname.empty())
         hostname = "rancher";
-    if (::sethostname(hostname.data(), hostname.size()) < 0)
-        log::warn(Error::from_syscall("sethostname '" + hostname + "'").message());
-    (void)write_file_atomic("/etc/hostname", hostname + "\n", 0644, KeepMode::No);
-    (void)write_file_atomic("/etc/hosts", hosts_file(hostname), 0644, KeepMode::No);
+    write_if_missing("/etc/hosts", BASE_HOSTS, 0644);
+    if (auto applied = cloudinit::apply_hostname(paths, hostname, cloudinit::SetKernelHostname::Yes); applied.is_error())
+        log::warn("hostname: " + applied.error().message());
     struct rlimit files { 1000000, 1000000 };
     (void)::setrlimit(RLIMIT_NOFILE, &files); // inherited by the engine and its containers
 }

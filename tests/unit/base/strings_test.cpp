@@ -94,3 +94,10 @@ TEST(PercentDecode, EscapesAndPlus)
     EXPECT_FALSE(percent_decode("bad%zz", false));
     EXPECT_FALSE(percent_decode("short%2", false));
 }
+
+TEST(ShellSingleQuote, QuotesEverythingAndEscapesQuotes)
+{
+    EXPECT_EQ(corral::shell_single_quote(""), "''");
+    EXPECT_EQ(corral::shell_single_quote("http://proxy:3128"), "'http://proxy:3128'");
+    EXPECT_EQ(corral::shell_single_quote("it's $HOME"), "'it'\\''s $HOME'");
+}
