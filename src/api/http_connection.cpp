@@ -195,6 +195,11 @@ ErrorOr<std::optional<Request>> SocketConnection::read_request(const HttpHandler
         m_body_parser->body_limit(std::numeric_limits<std::uint64_t>::max());
         return std::optional<Request>(std::move(request));
     }
+    // The header parser ran with no body limit (a streamed body may be of any
+    // size), and the string body reserves the declared length at once: a
+    // Content-Length past the limit is refused before it is ever allocated.
+    if (auto declared = header.content_length(); declared && *declared > m_limits.max_body_bytes)
+        return Error::from_string("request body too large", EFBIG);
     http::request_parser<http::string_body> whole(std::move(header));
     whole.body_limit(m_limits.max_body_bytes);
     while (!whole.is_done()) {
